@@ -1,0 +1,58 @@
+//! `rewind record`.
+
+use anyhow::{Context, Result};
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use rewind_engine::record::{self, RecordOptions};
+
+use super::paths;
+
+pub fn run(output: Option<PathBuf>, program: Vec<String>) -> Result<ExitCode> {
+    let name = &program[0];
+    let exe = match paths::resolve_program(name) {
+        Ok(exe) => exe,
+        Err(e) => {
+            eprintln!("rewind: {e}");
+            let code = if matches!(e, paths::ProgramError::NotFound(_)) {
+                127
+            } else {
+                126
+            };
+            return Ok(ExitCode::from(code));
+        }
+    };
+    let (dir, default_location) = match output {
+        Some(dir) => (dir, false),
+        None => (paths::new_recording_dir(name)?, true),
+    };
+    let env = std::env::vars_os()
+        .map(|(k, v)| {
+            let mut kv = k.as_bytes().to_vec();
+            kv.push(b'=');
+            kv.extend_from_slice(v.as_bytes());
+            String::from_utf8_lossy(&kv).into_owned()
+        })
+        .collect();
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let opts = RecordOptions {
+        exe: exe.to_string_lossy().into_owned(),
+        argv: program.clone(),
+        env,
+        cwd: cwd.to_string_lossy().into_owned(),
+        trace_dir: dir.clone(),
+    };
+    let summary = record::record(&opts)
+        .with_context(|| format!("recording {name} into {}", dir.display()))?;
+    if default_location {
+        paths::update_latest(&summary.trace_dir)?;
+    }
+    eprintln!(
+        "rewind: recorded {} events of {} to {}",
+        summary.event_count,
+        name,
+        summary.trace_dir.display()
+    );
+    Ok(ExitCode::from(summary.exit_code.clamp(0, 255) as u8))
+}

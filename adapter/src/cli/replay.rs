@@ -1,0 +1,59 @@
+//! `rewind replay`.
+
+use anyhow::{Context, Result};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use rewind_engine::replay::{self, ReplayError};
+use rewind_engine::trace::OutputStream;
+
+use super::paths;
+
+pub fn run(dir: Option<PathBuf>, check: bool) -> Result<ExitCode> {
+    let dir = paths::trace_dir(dir)?;
+    let mut sink = |stream: OutputStream, bytes: &[u8]| {
+        // Output goes where the program's went; a closed pipe must not stop the check.
+        let _ = match stream {
+            OutputStream::Stdout => std::io::stdout().lock().write_all(bytes),
+            OutputStream::Stderr => std::io::stderr().lock().write_all(bytes),
+        };
+    };
+    let summary = match replay::replay_to_end(&dir, &mut sink) {
+        Ok(s) => s,
+        Err(ReplayError::Divergence(d)) => {
+            let _ = std::io::stdout().flush();
+            eprintln!("rewind: {d}");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e).with_context(|| format!("replaying {}", dir.display())),
+    };
+    let _ = std::io::stdout().flush();
+    match summary.recorded_exit {
+        None => {
+            eprintln!(
+                "rewind: the recording in {} is incomplete: it ends after event {} (the recorder stopped \
+                 before the program did); those {} events replayed exactly",
+                dir.display(),
+                summary.events,
+                summary.events
+            );
+        }
+        Some(recorded) => {
+            if check && summary.replayed_exit != Some(recorded) {
+                eprintln!(
+                    "rewind: replay diverged at the end: the program exited with {:?}, recorded {}",
+                    summary.replayed_exit, recorded
+                );
+                return Ok(ExitCode::from(1));
+            }
+            if check {
+                eprintln!(
+                    "rewind: replay matched the recording: {} events, exit status {}",
+                    summary.events, recorded
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

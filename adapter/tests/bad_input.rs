@@ -1,0 +1,248 @@
+//! Bad input gets a clear error naming the cause: corrupt or truncated
+//! traces, a wrong version, a missing file copy, missing or non-executable
+//! programs, a recorder killed mid-run.
+
+mod common;
+
+use common::{fixture, record, replay_check, rewind, LIMIT};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn recorded_hello(tmp: &Path) -> PathBuf {
+    let (rec, trace) = record(tmp, &[&fixture("hello")], b"");
+    assert_eq!(rec.code, Some(0), "{}", rec.stderr_text());
+    trace
+}
+
+fn assert_fails_naming(out: &common::Outcome, needles: &[&str]) {
+    assert_ne!(
+        out.code,
+        Some(0),
+        "expected failure; stderr:\n{}",
+        out.stderr_text()
+    );
+    let err = out.stderr_text();
+    for n in needles {
+        assert!(err.contains(n), "stderr should mention {n:?}:\n{err}");
+    }
+    assert!(!err.contains("panicked"), "rewind panicked:\n{err}");
+}
+
+#[test]
+fn truncated_events_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = recorded_hello(tmp.path());
+    let events = trace.join("events");
+    let len = fs::metadata(&events).unwrap().len();
+    for cut in [4, 14, len / 2, len - 1] {
+        let copy = tmp.path().join(format!("cut-{cut}"));
+        copy_dir(&trace, &copy);
+        let f = fs::OpenOptions::new()
+            .write(true)
+            .open(copy.join("events"))
+            .unwrap();
+        f.set_len(cut).unwrap();
+        let out = replay_check(&copy);
+        assert_fails_naming(&out, &["events", "truncated"]);
+        let dump = rewind(&["dump", copy.to_str().unwrap()], b"", LIMIT);
+        assert_fails_naming(&dump, &["events", "truncated"]);
+    }
+}
+
+#[test]
+fn flipped_byte_in_events() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = recorded_hello(tmp.path());
+    let events = trace.join("events");
+    let mut bytes = fs::read(&events).unwrap();
+    let at = bytes.len() - 10;
+    bytes[at] ^= 0x40;
+    fs::write(&events, bytes).unwrap();
+    let out = replay_check(&trace);
+    assert_fails_naming(&out, &["events", "checksum"]);
+}
+
+#[test]
+fn flipped_byte_in_header() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = recorded_hello(tmp.path());
+    let header = trace.join("header");
+    let mut bytes = fs::read(&header).unwrap();
+    let at = bytes.len() - 20;
+    bytes[at] ^= 0x01;
+    fs::write(&header, bytes).unwrap();
+    let out = replay_check(&trace);
+    assert_fails_naming(&out, &["header"]);
+}
+
+#[test]
+fn wrong_format_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = recorded_hello(tmp.path());
+    for name in ["header", "events"] {
+        let copy = tmp.path().join(format!("ver-{name}"));
+        copy_dir(&trace, &copy);
+        let path = copy.join(name);
+        let mut bytes = fs::read(&path).unwrap();
+        bytes[8..12].copy_from_slice(&99u32.to_le_bytes());
+        fs::write(&path, bytes).unwrap();
+        let out = replay_check(&copy);
+        assert_fails_naming(&out, &[name, "version"]);
+    }
+}
+
+#[test]
+fn missing_mapped_file_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = recorded_hello(tmp.path());
+    let libc_copy = fs::read_dir(trace.join("files"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("libc.so")
+        })
+        .expect("the trace holds a copy of libc");
+    fs::remove_file(&libc_copy).unwrap();
+    let out = replay_check(&trace);
+    let name = libc_copy
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert_fails_naming(&out, &[&name]);
+}
+
+#[test]
+fn not_a_trace_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = replay_check(tmp.path());
+    assert_fails_naming(&out, &["header"]);
+}
+
+#[test]
+fn program_that_does_not_exist() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, _) = record(tmp.path(), &["/no/such/program"], b"");
+    assert_eq!(out.code, Some(127));
+    assert!(
+        out.stderr_text()
+            .contains("cannot find program '/no/such/program'"),
+        "{}",
+        out.stderr_text()
+    );
+    let (out, _) = record(tmp.path(), &["no-such-program-on-path"], b"");
+    assert_eq!(out.code, Some(127));
+    assert!(
+        out.stderr_text().contains("not found on PATH"),
+        "{}",
+        out.stderr_text()
+    );
+}
+
+#[test]
+fn non_executable_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("plain.txt");
+    fs::write(&file, "not a program").unwrap();
+    let (out, _) = record(tmp.path(), &[file.to_str().unwrap()], b"");
+    assert_eq!(out.code, Some(126));
+    assert!(
+        out.stderr_text().contains("no execute permission"),
+        "{}",
+        out.stderr_text()
+    );
+}
+
+#[test]
+fn executable_that_is_not_a_program() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("garbage");
+    fs::write(&file, [0u8; 64]).unwrap();
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o755)).unwrap();
+    let (out, _) = record(tmp.path(), &[file.to_str().unwrap()], b"");
+    assert_ne!(out.code, Some(0));
+    assert!(
+        out.stderr_text().contains("cannot execute"),
+        "{}",
+        out.stderr_text()
+    );
+    assert!(
+        out.stderr_text().contains("Exec format error"),
+        "{}",
+        out.stderr_text()
+    );
+}
+
+/// A recorder killed with SIGKILL leaves whole frames: the prefix replays,
+/// and replay says where the recording ends.
+#[test]
+fn recorder_killed_leaves_replayable_prefix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = tmp.path().join("killed");
+    let script = format!("{} 3000; read line", fixture("syscalls"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rewind"))
+        .args([
+            "record",
+            "-o",
+            trace.to_str().unwrap(),
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    // 3000 syscalls make several frames; wait until some are on disk.
+    loop {
+        let size = fs::metadata(trace.join("events"))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        if size > 20_000 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "recorder wrote no frames in 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = replay_check(&trace);
+    assert_eq!(
+        out.code,
+        Some(0),
+        "prefix replay failed:\n{}",
+        out.stderr_text()
+    );
+    assert!(
+        out.stderr_text().contains("incomplete"),
+        "{}",
+        out.stderr_text()
+    );
+    assert!(out.stdout_text().contains("3000") || out.stdout.is_empty());
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to.join("files")).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    for entry in fs::read_dir(from.join("files")).unwrap() {
+        let p = entry.unwrap().path();
+        fs::copy(&p, to.join("files").join(p.file_name().unwrap())).unwrap();
+    }
+}

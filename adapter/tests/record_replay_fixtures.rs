@@ -1,0 +1,55 @@
+//! Every fixture: record, then `replay --check` reproduces its output and
+//! exit status exactly — three times each, to catch flakiness.
+
+mod common;
+
+use common::{fixture, record_and_replay};
+
+fn check(name: &str, args: &[&str], stdin: &[u8], code: i32, expect_in_stdout: &str) {
+    let exe = fixture(name);
+    let mut program = vec![exe.as_str()];
+    program.extend_from_slice(args);
+    let rec = record_and_replay(&program, stdin, code);
+    assert!(
+        rec.stdout_text().contains(expect_in_stdout),
+        "{name}: expected {expect_in_stdout:?} in its output:\n{}",
+        rec.stdout_text()
+    );
+}
+
+macro_rules! fixture_tests {
+    ($($test:ident: $name:expr, $args:expr, $stdin:expr, $code:expr, $expect:expr;)*) => {
+        $(
+            #[test]
+            fn $test() {
+                check($name, $args, $stdin, $code, $expect);
+            }
+        )*
+    };
+}
+
+fixture_tests! {
+    hello: "hello", &["one", "two"], b"", 0, "i=4";
+    hello_o2: "hello-O2", &[], b"", 0, "i=4";
+    files: "files", &[], b"", 0, "";
+    time: "time", &[], b"", 0, "";
+    random: "random", &[], b"", 0, "";
+    rdtsc: "rdtsc", &[], b"", 0, "";
+    ids: "ids", &[], b"", 0, "";
+    mmap: "mmap", &[], b"", 0, "";
+    malloc: "malloc", &[], b"", 0, "";
+    malloc_o2: "malloc-O2", &[], b"", 0, "";
+    segfault: "segfault", &[], b"", 139, "";
+    abort: "abort", &[], b"", 134, "";
+    sigusr1: "sigusr1", &[], b"", 0, "";
+    alarm: "alarm", &[], b"", 0, "ticks=3";
+    fork_pipe: "fork_pipe", &[], b"", 0, "exit_status=3";
+    exec: "exec", &[], b"", 0, "";
+    threads: "threads", &[], b"", 0, "";
+    threads_o2: "threads-O2", &[], b"", 0, "";
+    stdin: "stdin", &[], b"line one\nline two\nthree\n", 0, "";
+    loop_fixture: "loop", &[], b"", 0, "";
+    syscalls_small: "syscalls", &["2000"], b"", 0, "2000";
+    compute_small: "compute", &["100000"], b"", 0, "";
+    rust_threads: "rthreads", &[], b"", 0, "";
+}

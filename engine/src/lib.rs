@@ -1,0 +1,12 @@
+//! rewind-engine: records Linux x86-64 programs and replays them exactly.
+//!
+//! Knows processes, registers, memory and events; knows nothing of DAP or
+//! DWARF (see DESIGN §1).
+
+pub mod procmaps;
+pub mod record;
+pub mod replay;
+pub mod spawn;
+pub mod syscalls;
+pub mod trace;
+pub mod tracee;

@@ -1,0 +1,589 @@
+//! Recording: run a program tree under ptrace and seccomp, one thread at a
+//! time, and write every nondeterministic effect to a trace (DESIGN §3, §5).
+
+mod exec_image;
+mod syscall_exit;
+mod threads;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use thiserror::Error;
+use tracing::{debug, trace};
+
+use crate::spawn::{self, SpawnError, SpawnSpec};
+use crate::syscalls::{self, Disposition, SyscallError};
+use crate::trace::{
+    cpu, Event, EventKind, Header, ProgressMode, RecordingEnd, Regs, TraceError, TraceWriter,
+    FORMAT_VERSION,
+};
+use crate::tracee::{self, ProcMem, Resume, Stop, TraceeError, WaitResult};
+use threads::{Entry, TState, Thread};
+
+#[derive(Debug, Error)]
+pub enum RecordError {
+    #[error("cannot start the program: {0}")]
+    Spawn(#[from] SpawnError),
+    #[error("cannot execute {path}: {source}")]
+    ExecFailed { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Tracee(#[from] TraceeError),
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    #[error("recording stopped: {0}")]
+    Syscall(#[from] SyscallError),
+    #[error("recording stopped: the program made syscall {name} (number {nr}), which rewind cannot record")]
+    UnsupportedSyscall { name: String, nr: u64 },
+    #[error("recording stopped: {0}")]
+    Internal(String),
+}
+
+/// What to record.
+pub struct RecordOptions {
+    /// Path of the executable to run (resolved by the caller).
+    pub exe: String,
+    pub argv: Vec<String>,
+    pub env: Vec<String>,
+    pub cwd: String,
+    pub trace_dir: PathBuf,
+}
+
+/// The result of a finished recording.
+#[derive(Debug, Clone)]
+pub struct RecordSummary {
+    /// Exit status as a shell reports it (128+N for death by signal N).
+    pub exit_code: i32,
+    pub event_count: u64,
+    pub trace_dir: PathBuf,
+}
+
+/// After this many consecutive events of one thread, another ready thread
+/// gets its turn (fairness; switching only happens at events).
+const TIME_SLICE_EVENTS: u32 = 64;
+
+/// Identity (st_dev, st_ino) of a file descriptor's open file.
+pub(crate) type FileId = (u64, u64);
+
+pub(crate) fn file_id(path: &str) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Records `opts.exe` into `opts.trace_dir`.
+pub fn record(opts: &RecordOptions) -> Result<RecordSummary, RecordError> {
+    let cpu_index = spawn::current_cpu();
+    spawn::pin_current_thread(cpu_index);
+    let header = Header {
+        format_version: FORMAT_VERSION,
+        cpu: cpu::current_cpu_info(),
+        progress_mode: ProgressMode::Software,
+        argv: opts.argv.clone(),
+        env: opts.env.clone(),
+        cwd: opts.cwd.clone(),
+        executable: opts.exe.clone(),
+        recorded_at: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    };
+    let writer = TraceWriter::create(&opts.trace_dir, &header)?;
+    let pid = spawn::spawn(&SpawnSpec {
+        exe: opts.exe.clone(),
+        argv: opts.argv.clone(),
+        env: opts.env.clone(),
+        cwd: Some(opts.cwd.clone()),
+        seccomp: true,
+        cpu: cpu_index,
+    })?;
+    let mut rec = Recorder::new(writer, pid, opts.exe.clone());
+    let result = rec.run();
+    if result.is_err() {
+        rec.kill_all();
+    }
+    let exit_code = result?;
+    let event_count = rec.writer.event_count();
+    let trace_dir = rec.writer.dir().to_path_buf();
+    rec.writer.finish(&RecordingEnd {
+        exit_code,
+        event_count,
+    })?;
+    Ok(RecordSummary {
+        exit_code,
+        event_count,
+        trace_dir,
+    })
+}
+
+pub(crate) struct Recorder {
+    pub(crate) writer: TraceWriter,
+    threads: HashMap<i32, Thread>,
+    /// Order in which ready threads get scheduled (round robin).
+    run_order: Vec<i32>,
+    mems: HashMap<i32, ProcMem>,
+    root_pid: i32,
+    root_exe: String,
+    root_exit: Option<i32>,
+    /// The one thread that may run user code now.
+    current: Option<i32>,
+    /// Events recorded for the current thread since it was scheduled.
+    slice_events: u32,
+    pub(crate) stdout_id: Option<FileId>,
+    pub(crate) stderr_id: Option<FileId>,
+    exec_seen: bool,
+}
+
+impl Recorder {
+    fn new(writer: TraceWriter, pid: i32, root_exe: String) -> Recorder {
+        let mut threads = HashMap::new();
+        let mut root = Thread::new(pid, pid);
+        root.born = true;
+        root.initial_stop_seen = true;
+        root.state = TState::Running;
+        threads.insert(pid, root);
+        Recorder {
+            writer,
+            threads,
+            run_order: vec![pid],
+            mems: HashMap::new(),
+            root_pid: pid,
+            root_exe,
+            root_exit: None,
+            current: Some(pid),
+            slice_events: 0,
+            stdout_id: file_id("/proc/self/fd/1"),
+            stderr_id: file_id("/proc/self/fd/2"),
+            exec_seen: false,
+        }
+    }
+
+    fn kill_all(&mut self) {
+        for tid in self.threads.keys() {
+            // SAFETY: sending SIGKILL to our own tracees.
+            unsafe { libc::kill(*tid, libc::SIGKILL) };
+        }
+        let _ = self.writer.flush();
+    }
+
+    pub(crate) fn mem(&mut self, tgid: i32) -> Result<&ProcMem, RecordError> {
+        if !self.mems.contains_key(&tgid) {
+            self.mems.insert(tgid, ProcMem::open(tgid)?);
+        }
+        Ok(&self.mems[&tgid])
+    }
+
+    fn emit(&mut self, event: Event) -> Result<(), RecordError> {
+        trace!(index = self.writer.event_count(), ?event.tid, kind = ?event.kind, "event");
+        self.writer.append(&event)?;
+        Ok(())
+    }
+
+    fn run(&mut self) -> Result<i32, RecordError> {
+        tracee::resume(self.root_pid, Resume::Cont, 0)?;
+        while !self.threads.is_empty() {
+            if self.current.is_none() {
+                self.schedule()?;
+            }
+            let w = tracee::wait_any()?;
+            self.handle(w)?;
+        }
+        self.root_exit
+            .ok_or_else(|| RecordError::Internal("the program's exit status was never seen".into()))
+    }
+
+    /// Picks the next thread to run user code, round robin, and resumes it.
+    fn schedule(&mut self) -> Result<(), RecordError> {
+        let n = self.run_order.len();
+        for _ in 0..n {
+            let tid = self.run_order.remove(0);
+            self.run_order.push(tid);
+            let Some(t) = self.threads.get(&tid) else { continue };
+            if !t.born || !t.initial_stop_seen {
+                continue;
+            }
+            match &t.state {
+                TState::Ready { .. } | TState::SyscallDone(_) => {}
+                _ => continue,
+            }
+            self.current = Some(tid);
+            self.slice_events = 0;
+            if matches!(t.state, TState::SyscallDone(_)) {
+                let TState::SyscallDone(event) =
+                    std::mem::replace(&mut self.threads.get_mut(&tid).unwrap().state, TState::Running)
+                else {
+                    unreachable!()
+                };
+                self.emit(*event)?;
+                self.threads.get_mut(&tid).unwrap().state = TState::Ready { signal: 0 };
+                self.after_syscall_event(tid)?;
+                return Ok(());
+            }
+            self.resume_ready(tid)?;
+            return Ok(());
+        }
+        Ok(())
+    }
+
+    /// Resumes a Ready thread into user code.
+    fn resume_ready(&mut self, tid: i32) -> Result<(), RecordError> {
+        let t = self.threads.get_mut(&tid).unwrap();
+        let TState::Ready { signal } = t.state else {
+            return Err(RecordError::Internal(format!("thread {tid} resumed while not ready")));
+        };
+        t.state = TState::Running;
+        tracee::resume(tid, Resume::Cont, signal)?;
+        Ok(())
+    }
+
+    /// Whether a thread other than `tid` could run if `tid` blocked.
+    fn others_runnable(&self, tid: i32) -> bool {
+        self.threads.values().any(|t| {
+            t.tid != tid
+                && t.born
+                && matches!(
+                    t.state,
+                    TState::Ready { .. } | TState::SyscallDone(_) | TState::InSyscall { .. } | TState::Fresh
+                )
+        })
+    }
+
+    fn handle(&mut self, w: WaitResult) -> Result<(), RecordError> {
+        let tid = w.tid;
+        if !self.threads.contains_key(&tid) {
+            return self.handle_unknown(w);
+        }
+        match w.stop {
+            Stop::Exited(code) => self.thread_gone(tid, code),
+            Stop::Killed(sig) => self.thread_gone(tid, 128 + sig),
+            Stop::Event(libc::PTRACE_EVENT_SECCOMP) => self.syscall_entry(tid),
+            Stop::Syscall => self.syscall_exit(tid),
+            Stop::Event(e @ (libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE)) => {
+                self.new_child(tid, e)
+            }
+            Stop::Event(libc::PTRACE_EVENT_EXEC) => {
+                let former = tracee::get_event_msg(tid)? as i32;
+                let t = self.threads.get_mut(&tid).unwrap();
+                t.exec_succeeded = true;
+                if former != tid {
+                    debug!(former, tid, "exec by a non-leader thread");
+                }
+                let tgid = t.tgid;
+                self.mems.remove(&tgid);
+                tracee::resume(tid, Resume::Syscall, 0)?;
+                Ok(())
+            }
+            Stop::Event(libc::PTRACE_EVENT_EXIT) => {
+                let t = self.threads.get_mut(&tid).unwrap();
+                t.state = TState::Dying;
+                if self.current == Some(tid) {
+                    self.current = None;
+                }
+                tracee::resume(tid, Resume::Cont, 0)?;
+                Ok(())
+            }
+            Stop::Event(other) => {
+                debug!(tid, event = other, "ignoring ptrace event");
+                tracee::resume(tid, Resume::Cont, 0)?;
+                Ok(())
+            }
+            Stop::Signal(sig) => self.signal_stop(tid, sig),
+        }
+    }
+
+    /// A stop from a thread we have not met: a new child whose initial
+    /// SIGSTOP arrived before its parent's fork/clone event.
+    fn handle_unknown(&mut self, w: WaitResult) -> Result<(), RecordError> {
+        match w.stop {
+            Stop::Signal(libc::SIGSTOP) => {
+                let mut t = Thread::new(w.tid, w.tid);
+                t.initial_stop_seen = true;
+                self.threads.insert(w.tid, t);
+                self.run_order.push(w.tid);
+                Ok(())
+            }
+            Stop::Exited(_) | Stop::Killed(_) => Ok(()),
+            other => {
+                debug!(tid = w.tid, ?other, "stop of an unknown thread");
+                tracee::resume(w.tid, Resume::Cont, 0)?;
+                Ok(())
+            }
+        }
+    }
+
+    fn thread_gone(&mut self, tid: i32, code: i32) -> Result<(), RecordError> {
+        let t = self.threads.remove(&tid).unwrap();
+        self.run_order.retain(|&x| x != tid);
+        if self.current == Some(tid) {
+            self.current = None;
+        }
+        if tid == self.root_pid {
+            self.root_exit = Some(code);
+        }
+        if t.tid == t.tgid {
+            self.mems.remove(&t.tgid);
+        }
+        debug!(tid, code, "thread gone");
+        Ok(())
+    }
+
+    fn new_child(&mut self, parent: i32, event: i32) -> Result<(), RecordError> {
+        let child = tracee::get_event_msg(parent)? as i32;
+        let entry = match &self.threads[&parent].state {
+            TState::InSyscall { entry, .. } => Some(entry.clone()),
+            _ => None,
+        };
+        let (flags, entry_nr) = match entry {
+            Some(entry) => (self.clone_flags(parent, &entry)?, entry.nr),
+            None => (0, 0),
+        };
+        let tgid = if flags & libc::CLONE_THREAD as u64 != 0 {
+            self.threads[&parent].tgid
+        } else {
+            child
+        };
+        let t = self.threads.entry(child).or_insert_with(|| Thread::new(child, tgid));
+        t.tgid = tgid;
+        if !self.run_order.contains(&child) {
+            self.run_order.push(child);
+        }
+        if event == libc::PTRACE_EVENT_VFORK {
+            // The parent stays in the kernel until the child execs or exits:
+            // let the child run now, and record where the parent waits.
+            let regs = tracee::get_regs(parent)?;
+            self.threads.get_mut(&child).unwrap().set_born();
+            if let TState::InSyscall { blocking, .. } = &mut self.threads.get_mut(&parent).unwrap().state {
+                *blocking = true;
+            }
+            self.emit(Event {
+                tid: parent,
+                regs,
+                kind: EventKind::SyscallEntered {
+                    nr: entry_nr,
+                    vfork_child: Some(child),
+                },
+            })?;
+            self.current = None;
+        }
+        tracee::resume(parent, Resume::Syscall, 0)?;
+        Ok(())
+    }
+
+    /// Clone flags of a fork/vfork/clone/clone3 entry.
+    pub(crate) fn clone_flags(&mut self, tid: i32, entry: &Entry) -> Result<u64, RecordError> {
+        Ok(match entry.nr as i64 {
+            libc::SYS_fork => libc::SIGCHLD as u64,
+            libc::SYS_vfork => (libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD) as u64,
+            libc::SYS_clone3 => {
+                let tgid = self.threads[&tid].tgid;
+                self.mem(tgid)?.read_u64(entry.args[0])?
+            }
+            _ => entry.args[0],
+        })
+    }
+
+    fn syscall_entry(&mut self, tid: i32) -> Result<(), RecordError> {
+        let regs = tracee::get_regs(tid)?;
+        let nr = regs.orig_rax();
+        let entry = Entry {
+            nr,
+            args: regs.syscall_args(),
+            regs,
+        };
+        let Some(desc) = syscalls::lookup(nr) else {
+            return Err(RecordError::UnsupportedSyscall {
+                name: syscalls::name(nr),
+                nr,
+            });
+        };
+        trace!(tid, name = desc.name, "syscall entry");
+        match desc.disposition {
+            Disposition::Unsupported => {
+                return Err(RecordError::UnsupportedSyscall {
+                    name: desc.name.to_string(),
+                    nr,
+                })
+            }
+            Disposition::ForceEnosys => {
+                let mut skipped = regs;
+                skipped.0[Regs::ORIG_RAX] = u64::MAX;
+                skipped.0[Regs::RAX] = (-libc::ENOSYS) as i64 as u64;
+                tracee::set_regs(tid, &skipped)?;
+            }
+            _ => {}
+        }
+        if nr as i64 == libc::SYS_exit || nr as i64 == libc::SYS_exit_group {
+            return self.exit_entry(tid, entry);
+        }
+        let blocking = desc.may_block && desc.disposition != Disposition::Clone && self.others_runnable(tid);
+        if blocking {
+            self.emit(Event {
+                tid,
+                regs,
+                kind: EventKind::SyscallEntered { nr, vfork_child: None },
+            })?;
+            self.current = None;
+        }
+        self.threads.get_mut(&tid).unwrap().state = TState::InSyscall { entry, blocking };
+        tracee::resume(tid, Resume::Syscall, 0)?;
+        Ok(())
+    }
+
+    /// exit and exit_group never return: record them at entry.
+    fn exit_entry(&mut self, tid: i32, entry: Entry) -> Result<(), RecordError> {
+        let tgid = self.threads[&tid].tgid;
+        self.emit(Event {
+            tid,
+            regs: entry.regs,
+            kind: EventKind::Syscall {
+                nr: entry.nr,
+                args: entry.args,
+                result: 0,
+                writes: Vec::new(),
+                replay: crate::trace::SyscallReplay::Execute,
+                output: None,
+            },
+        })?;
+        let group = entry.nr as i64 == libc::SYS_exit_group;
+        for t in self.threads.values_mut() {
+            if t.tid == tid || (group && t.tgid == tgid) {
+                t.state = TState::Dying;
+            }
+        }
+        self.current = None;
+        tracee::resume(tid, Resume::Cont, 0)?;
+        Ok(())
+    }
+
+    fn syscall_exit(&mut self, tid: i32) -> Result<(), RecordError> {
+        let state = std::mem::replace(&mut self.threads.get_mut(&tid).unwrap().state, TState::Running);
+        let TState::InSyscall { entry, blocking } = state else {
+            return Err(RecordError::Internal(format!(
+                "thread {tid} stopped at a syscall exit it never entered"
+            )));
+        };
+        let mut exit_regs = tracee::get_regs(tid)?;
+        if syscalls::lookup(entry.nr).map(|d| d.disposition) == Some(Disposition::ForceEnosys) {
+            exit_regs.0[Regs::RAX] = (-libc::ENOSYS) as i64 as u64;
+            tracee::set_regs(tid, &exit_regs)?;
+        }
+        let event = self.complete_syscall(tid, &entry, &exit_regs)?;
+        self.threads.get_mut(&tid).unwrap().last_stop_regs = Some(exit_regs);
+        if blocking {
+            self.threads.get_mut(&tid).unwrap().state = TState::SyscallDone(Box::new(event));
+            return Ok(());
+        }
+        self.emit(event)?;
+        self.threads.get_mut(&tid).unwrap().state = TState::Ready { signal: 0 };
+        self.after_syscall_event(tid)
+    }
+
+    /// The thread `tid` (current) just had its syscall event recorded: deliver
+    /// a deferred signal now, or give way to another thread, or go on.
+    fn after_syscall_event(&mut self, tid: i32) -> Result<(), RecordError> {
+        let t = self.threads.get_mut(&tid).unwrap();
+        if let Some(info) = t.deferred_signals.pop_front() {
+            let signo = i32::from_le_bytes([info[0], info[1], info[2], info[3]]);
+            t.reinjecting = Some(info);
+            let tgid = t.tgid;
+            tracee::tgkill(tgid, tid, signo)?;
+        } else {
+            self.slice_events += 1;
+            if self.slice_events >= TIME_SLICE_EVENTS && self.others_ready(tid) {
+                self.current = None;
+                return Ok(());
+            }
+        }
+        self.resume_ready(tid)
+    }
+
+    fn others_ready(&self, tid: i32) -> bool {
+        self.threads.values().any(|t| {
+            t.tid != tid
+                && t.born
+                && t.initial_stop_seen
+                && matches!(t.state, TState::Ready { .. } | TState::SyscallDone(_))
+        })
+    }
+
+    fn signal_stop(&mut self, tid: i32, sig: i32) -> Result<(), RecordError> {
+        let t = self.threads.get_mut(&tid).unwrap();
+        if !t.initial_stop_seen && sig == libc::SIGSTOP {
+            t.initial_stop_seen = true;
+            return Ok(());
+        }
+        let Some(mut info) = tracee::get_siginfo(tid)? else {
+            // A group-stop (job control): ignore it, keep running.
+            tracee::resume(tid, Resume::Cont, 0)?;
+            return Ok(());
+        };
+        let regs = tracee::get_regs(tid)?;
+        if sig == libc::SIGSEGV && self.emulate_rdtsc(tid, &regs)? {
+            return Ok(());
+        }
+        let t = self.threads.get_mut(&tid).unwrap();
+        let si_code = i32::from_le_bytes([info[8], info[9], info[10], info[11]]);
+        let synchronous = si_code > 0
+            && matches!(sig, libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP);
+        let reinjected = t.reinjecting.take();
+        if let Some(original) = reinjected {
+            info = original;
+            tracee::set_siginfo(tid, &info)?;
+        }
+        let at_boundary = t.last_stop_regs == Some(regs);
+        if synchronous || at_boundary || reinjected.is_some() {
+            t.last_stop_regs = None;
+            self.emit(Event {
+                tid,
+                regs,
+                kind: EventKind::Signal {
+                    signo: sig,
+                    siginfo: info.to_vec(),
+                    synchronous,
+                },
+            })?;
+            let t = self.threads.get_mut(&tid).unwrap();
+            t.state = TState::Running;
+            tracee::resume(tid, Resume::Cont, sig)?;
+        } else {
+            // Asynchronous, in the middle of user code: deliver it at this
+            // thread's next event, where replay can find the point again.
+            debug!(tid, sig, "deferring an asynchronous signal to the next event");
+            t.deferred_signals.push_back(info);
+            tracee::resume(tid, Resume::Cont, 0)?;
+        }
+        Ok(())
+    }
+
+    /// rdtsc/rdtscp trap (PR_TSC_SIGSEGV): execute it here and record the value.
+    fn emulate_rdtsc(&mut self, tid: i32, regs: &Regs) -> Result<bool, RecordError> {
+        let tgid = self.threads[&tid].tgid;
+        let Ok(code) = self.mem(tgid)?.read(regs.rip(), 3) else {
+            return Ok(false);
+        };
+        let (len, with_aux) = match code.as_slice() {
+            [0x0f, 0x31, _] => (2, false),
+            [0x0f, 0x01, 0xf9] => (3, true),
+            _ => return Ok(false),
+        };
+        let mut aux = 0u32;
+        // SAFETY: rdtsc/rdtscp only read the time-stamp counter.
+        let tsc = unsafe {
+            if with_aux {
+                core::arch::x86_64::__rdtscp(&mut aux)
+            } else {
+                core::arch::x86_64::_rdtsc()
+            }
+        };
+        self.emit(Event {
+            tid,
+            regs: *regs,
+            kind: EventKind::Rdtsc {
+                tsc,
+                aux: with_aux.then_some(aux),
+            },
+        })?;
+        let mut after = *regs;
+        after.apply_rdtsc(tsc, with_aux.then_some(aux), len);
+        tracee::set_regs(tid, &after)?;
+        tracee::resume(tid, Resume::Cont, 0)?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,153 @@
+//! Turning a completed syscall into its event: result, memory written, and
+//! how replay must re-enact it.
+
+use super::threads::Entry;
+use super::{file_id, RecordError, Recorder};
+use crate::syscalls::{self, Disposition, MemoryError, TraceeMemory};
+use crate::trace::{Event, EventKind, MemWrite, OutputStream, Regs, SyscallReplay};
+use crate::tracee::ProcMem;
+
+struct MemReader<'a>(&'a ProcMem);
+
+impl TraceeMemory for MemReader<'_> {
+    fn read_bytes(&self, addr: u64, len: usize) -> Result<Vec<u8>, MemoryError> {
+        self.0.read(addr, len).map_err(|e| MemoryError::Io {
+            addr,
+            len,
+            source: std::io::Error::other(e),
+        })
+    }
+}
+
+fn is_error(result: i64) -> bool {
+    (-4095..0).contains(&result)
+}
+
+impl Recorder {
+    pub(super) fn complete_syscall(
+        &mut self,
+        tid: i32,
+        entry: &Entry,
+        exit_regs: &Regs,
+    ) -> Result<Event, RecordError> {
+        let result = exit_regs.rax() as i64;
+        let tgid = self.threads[&tid].tgid;
+        let desc = syscalls::lookup(entry.nr).ok_or_else(|| RecordError::UnsupportedSyscall {
+            name: syscalls::name(entry.nr),
+            nr: entry.nr,
+        })?;
+        let mut writes = Vec::new();
+        let mut output = None;
+        let replay = match desc.disposition {
+            Disposition::Execute => SyscallReplay::Execute,
+            Disposition::ExecutePatchResult => SyscallReplay::ExecutePatchResult,
+            Disposition::Mmap => self.mmap_replay(tgid, entry, result)?,
+            Disposition::Clone if !is_error(result) => self.clone_replay(tid, entry, result)?,
+            Disposition::Exec if self.threads[&tid].exec_succeeded => {
+                self.threads.get_mut(&tid).unwrap().exec_succeeded = false;
+                let image = {
+                    self.mems.remove(&tgid);
+                    let mem = ProcMem::open(tgid)?;
+                    super::exec_image::capture(tid, tgid, &mem, &mut self.writer)?
+                };
+                self.exec_seen = true;
+                SyscallReplay::Exec(Box::new(image))
+            }
+            Disposition::Exec if !self.exec_seen && tid == self.root_pid => {
+                return Err(RecordError::ExecFailed {
+                    path: self.root_exe.clone(),
+                    source: std::io::Error::from_raw_os_error(-result as i32),
+                });
+            }
+            _ => {
+                if !is_error(result) {
+                    let mem = self.mem(tgid)?;
+                    let regions = syscalls::output_regions(entry.nr, &entry.args, result, &MemReader(mem))?;
+                    for r in regions {
+                        let bytes = mem.read(r.addr, r.len)?;
+                        writes.push(MemWrite { addr: r.addr, bytes });
+                    }
+                    output = self.output_stream(tgid, entry);
+                }
+                SyscallReplay::Emulate
+            }
+        };
+        Ok(Event {
+            tid,
+            regs: entry.regs,
+            kind: EventKind::Syscall {
+                nr: entry.nr,
+                args: entry.args,
+                result,
+                writes,
+                replay,
+                output,
+            },
+        })
+    }
+
+    /// For write/writev: whether the fd is the recorder's own stdout/stderr.
+    fn output_stream(&self, tgid: i32, entry: &Entry) -> Option<OutputStream> {
+        if entry.nr as i64 != libc::SYS_write && entry.nr as i64 != libc::SYS_writev {
+            return None;
+        }
+        let fd = entry.args[0];
+        let id = file_id(&format!("/proc/{tgid}/fd/{fd}"))?;
+        let is_out = self.stdout_id == Some(id);
+        let is_err = self.stderr_id == Some(id);
+        match (is_out, is_err) {
+            (true, true) if fd == 2 => Some(OutputStream::Stderr),
+            (true, _) => Some(OutputStream::Stdout),
+            (false, true) => Some(OutputStream::Stderr),
+            (false, false) => None,
+        }
+    }
+
+    fn mmap_replay(&mut self, tgid: i32, entry: &Entry, result: i64) -> Result<SyscallReplay, RecordError> {
+        let flags = entry.args[3];
+        if is_error(result) {
+            return Ok(SyscallReplay::Emulate);
+        }
+        if flags & libc::MAP_ANONYMOUS as u64 != 0 {
+            return Ok(SyscallReplay::Execute);
+        }
+        let fd = entry.args[4] as i32;
+        let via_proc = format!("/proc/{tgid}/fd/{fd}");
+        let display = std::fs::read_link(&via_proc)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| format!("fd{fd}"));
+        let file = self.writer.copy_file(std::path::Path::new(&via_proc), &display)?;
+        Ok(SyscallReplay::MapFile {
+            file,
+            offset: entry.args[5],
+        })
+    }
+
+    fn clone_replay(&mut self, tid: i32, entry: &Entry, child: i64) -> Result<SyscallReplay, RecordError> {
+        let flags = self.clone_flags(tid, entry)?;
+        let (parent_ptr, child_ptr) = match entry.nr as i64 {
+            libc::SYS_clone => (entry.args[2], entry.args[3]),
+            libc::SYS_clone3 => {
+                let tgid = self.threads[&tid].tgid;
+                let mem = self.mem(tgid)?;
+                // struct clone_args: flags, pidfd, child_tid, parent_tid, ...
+                (mem.read_u64(entry.args[0] + 24)?, mem.read_u64(entry.args[0] + 16)?)
+            }
+            _ => (0, 0),
+        };
+        if flags & libc::CLONE_PIDFD as u64 != 0 {
+            return Err(RecordError::UnsupportedSyscall {
+                name: format!("{} with CLONE_PIDFD", syscalls::name(entry.nr)),
+                nr: entry.nr,
+            });
+        }
+        if let Some(t) = self.threads.get_mut(&(child as i32)) {
+            t.set_born();
+        }
+        Ok(SyscallReplay::Clone {
+            flags,
+            parent_tid_addr: (flags & libc::CLONE_PARENT_SETTID as u64 != 0).then_some(parent_ptr),
+            child_tid_addr: (flags & libc::CLONE_CHILD_SETTID as u64 != 0).then_some(child_ptr),
+        })
+    }
+}

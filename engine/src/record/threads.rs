@@ -1,0 +1,70 @@
+//! The recorder's view of each tracee thread.
+
+use std::collections::VecDeque;
+
+use crate::trace::{Event, Regs};
+
+/// A syscall as seen at its entry stop.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub nr: u64,
+    pub args: [u64; 6],
+    pub regs: Regs,
+}
+
+pub enum TState {
+    /// Created by fork/clone; not yet allowed to run.
+    Fresh,
+    /// Stopped at an event boundary; resumable with this signal (0: none).
+    Ready { signal: i32 },
+    /// Running user code: the current thread.
+    Running,
+    /// Inside a syscall; `blocking` when other threads may run meanwhile.
+    InSyscall { entry: Entry, blocking: bool },
+    /// A blocking syscall completed; its event is recorded when the thread
+    /// is next scheduled.
+    SyscallDone(Box<Event>),
+    /// Exiting or killed: never scheduled again.
+    Dying,
+}
+
+pub struct Thread {
+    pub tid: i32,
+    pub tgid: i32,
+    pub state: TState,
+    pub initial_stop_seen: bool,
+    /// The parent's fork/clone completed: the thread may be scheduled.
+    pub born: bool,
+    pub exec_succeeded: bool,
+    /// Registers at the last syscall-exit stop, to tell a signal delivered
+    /// right there (before any user instruction) from one arriving later.
+    pub last_stop_regs: Option<Regs>,
+    /// Raw siginfo of asynchronous signals held back until the next event.
+    pub deferred_signals: VecDeque<[u8; 128]>,
+    /// The siginfo of a deferred signal the recorder re-sent just now.
+    pub reinjecting: Option<[u8; 128]>,
+}
+
+impl Thread {
+    pub fn new(tid: i32, tgid: i32) -> Thread {
+        Thread {
+            tid,
+            tgid,
+            state: TState::Fresh,
+            initial_stop_seen: false,
+            born: false,
+            exec_succeeded: false,
+            last_stop_regs: None,
+            deferred_signals: VecDeque::new(),
+            reinjecting: None,
+        }
+    }
+
+    /// The parent's clone is recorded: the child may be scheduled from now on.
+    pub fn set_born(&mut self) {
+        self.born = true;
+        if matches!(self.state, TState::Fresh) {
+            self.state = TState::Ready { signal: 0 };
+        }
+    }
+}

@@ -1,0 +1,475 @@
+//! Re-enacting one recorded event on the replayed tracee.
+
+use std::os::unix::fs::FileExt;
+
+use super::threads::{At, RThread};
+use super::{OutputSink, ReplayError, Replayer};
+use crate::procmaps;
+use crate::trace::{Event, EventKind, ExecImage, MemWrite, OutputStream, Regs, SyscallReplay};
+use crate::tracee::{self, Resume, Stop, SyscallInfoOp};
+
+/// What executing a syscall for real led to.
+struct Executed {
+    /// Registers at the syscall's exit stop; `None` when the thread ended.
+    exit_regs: Option<Regs>,
+    /// The child a fork/vfork/clone created.
+    new_child: Option<i32>,
+}
+
+/// Stop executing a syscall early at the vfork event (the parent then waits
+/// in the kernel for its child).
+#[derive(PartialEq, Eq)]
+enum UntilVfork {
+    Yes,
+    No,
+}
+
+fn is_error(result: i64) -> bool {
+    (-4095..0).contains(&result)
+}
+
+impl Replayer {
+    pub(super) fn apply_event(&mut self, event: &Event, sink: &mut OutputSink) -> Result<(), ReplayError> {
+        match &event.kind {
+            EventKind::SyscallEntered { nr, vfork_child } => {
+                let regs = self.run_to_syscall(event, *nr)?;
+                match vfork_child {
+                    None => self.thread_mut(event).at = At::ParkedAtEntry,
+                    Some(child) => {
+                        let real = self.thread(event)?.real;
+                        let done = self.execute(event, real, &regs, UntilVfork::Yes)?;
+                        let new = done.new_child.ok_or_else(|| self.divergence(event, "vfork created no child", vec![]))?;
+                        self.adopt_child(*child, new, real, false)?;
+                        self.thread_mut(event).at = At::InVfork;
+                    }
+                }
+                Ok(())
+            }
+            EventKind::Syscall {
+                nr,
+                args,
+                result,
+                writes,
+                replay,
+                output,
+            } => {
+                let t = self.thread(event)?;
+                let regs = match t.at {
+                    At::ParkedAtEntry => tracee::get_regs(t.real)?,
+                    At::InVfork => {
+                        let real = t.real;
+                        let stop = self.wait_for(real)?;
+                        if stop != Stop::Syscall {
+                            return Err(self.divergence(event, format!("vfork parent stopped with {stop:?}"), vec![]));
+                        }
+                        let mut regs = tracee::get_regs(real)?;
+                        regs.0[Regs::RAX] = *result as u64;
+                        tracee::set_regs(real, &regs)?;
+                        self.thread_mut(event).at = At::Boundary;
+                        return Ok(());
+                    }
+                    At::Boundary => self.run_to_syscall(event, *nr)?,
+                };
+                self.thread_mut(event).at = At::Boundary;
+                let call = SyscallCall { nr: *nr, args, result: *result, writes, output: *output };
+                self.apply_syscall(event, regs, &call, replay, sink)
+            }
+            EventKind::Signal { signo, siginfo, synchronous } => {
+                let t = self.thread(event)?;
+                let (real, tgid) = (t.real, t.real_tgid);
+                if !*synchronous {
+                    tracee::tgkill(tgid, real, *signo)?;
+                }
+                let regs = self.run_to_signal(event, *signo)?;
+                self.check_regs(event, &regs)?;
+                tracee::set_siginfo(real, siginfo)?;
+                self.thread_mut(event).pending_signal = *signo;
+                Ok(())
+            }
+            EventKind::Rdtsc { tsc, aux } => {
+                let mut regs = self.run_to_signal(event, libc::SIGSEGV)?;
+                self.check_regs(event, &regs)?;
+                regs.apply_rdtsc(*tsc, *aux, if aux.is_some() { 3 } else { 2 });
+                tracee::set_regs(self.thread(event)?.real, &regs)?;
+                Ok(())
+            }
+        }
+    }
+
+    fn thread_mut(&mut self, event: &Event) -> &mut RThread {
+        self.threads.get_mut(&event.tid).expect("thread looked up before")
+    }
+
+    /// Resumes the event's thread until it stops, passing over the SIGCHLDs
+    /// the kernel really sends when replayed children exit (the recorded ones
+    /// are events of their own).
+    fn run_thread(&mut self, event: &Event) -> Result<Stop, ReplayError> {
+        let t = self.thread(event)?;
+        let real = t.real;
+        let mut signal = t.pending_signal;
+        self.thread_mut(event).pending_signal = 0;
+        loop {
+            tracee::resume(real, Resume::Sysemu, signal)?;
+            let stop = self.wait_for(real)?;
+            if let Stop::Signal(libc::SIGCHLD) = stop {
+                if !matches!(event.kind, EventKind::Signal { signo: libc::SIGCHLD, .. }) {
+                    signal = 0;
+                    continue;
+                }
+            }
+            return Ok(stop);
+        }
+    }
+
+    /// A divergence for a thread that stopped in the wrong way.
+    fn unexpected_stop(&self, event: &Event, stop: Stop) -> ReplayError {
+        let regs = self
+            .thread(event)
+            .ok()
+            .and_then(|t| tracee::get_regs(t.real).ok());
+        let what = match stop {
+            Stop::Signal(s) => format!("received {}", super::signal_name(s)),
+            Stop::Syscall => "made a syscall".to_string(),
+            Stop::Exited(c) => format!("exited with status {c}"),
+            Stop::Killed(s) => format!("was killed by {}", super::signal_name(s)),
+            Stop::Event(e) => format!("stopped at ptrace event {e}"),
+        };
+        let at = regs.map(|r| format!(" at rip {:#x}", r.rip())).unwrap_or_default();
+        let diffs = regs.map(|r| tracee::regs_diff(&event.regs, &r)).unwrap_or_default();
+        self.divergence(event, format!("the thread {what}{at} instead"), diffs)
+    }
+
+    fn run_to_syscall(&mut self, event: &Event, nr: u64) -> Result<Regs, ReplayError> {
+        let stop = self.run_thread(event)?;
+        if stop != Stop::Syscall {
+            return Err(self.unexpected_stop(event, stop));
+        }
+        let regs = tracee::get_regs(self.thread(event)?.real)?;
+        if regs.orig_rax() != nr {
+            return Err(self.divergence(
+                event,
+                format!("the thread made syscall {} instead", crate::syscalls::name(regs.orig_rax())),
+                tracee::regs_diff(&event.regs, &regs),
+            ));
+        }
+        self.check_regs(event, &regs)?;
+        Ok(regs)
+    }
+
+    fn run_to_signal(&mut self, event: &Event, signo: i32) -> Result<Regs, ReplayError> {
+        let stop = self.run_thread(event)?;
+        if stop != Stop::Signal(signo) {
+            return Err(self.unexpected_stop(event, stop));
+        }
+        Ok(tracee::get_regs(self.thread(event)?.real)?)
+    }
+
+    fn apply_syscall(
+        &mut self,
+        event: &Event,
+        regs: Regs,
+        call: &SyscallCall,
+        replay: &SyscallReplay,
+        sink: &mut OutputSink,
+    ) -> Result<(), ReplayError> {
+        let t = self.thread(event)?;
+        let (real, tgid) = (t.real, t.real_tgid);
+        match replay {
+            SyscallReplay::Emulate => {
+                let mem = self.stash.mem(tgid)?;
+                for w in call.writes {
+                    mem.write(w.addr, &w.bytes)?;
+                }
+                if let Some(stream) = call.output {
+                    let bytes = written_bytes(mem, call.nr, call.args, call.result)?;
+                    sink(stream, &bytes);
+                }
+                let mut after = regs;
+                after.0[Regs::RAX] = call.result as u64;
+                tracee::set_regs(real, &after)?;
+                Ok(())
+            }
+            SyscallReplay::Execute | SyscallReplay::ExecutePatchResult => {
+                let done = self.execute(event, real, &regs, UntilVfork::No)?;
+                let Some(mut exit) = done.exit_regs else {
+                    self.thread_gone(event, call.nr);
+                    return Ok(());
+                };
+                if matches!(replay, SyscallReplay::ExecutePatchResult) {
+                    exit.0[Regs::RAX] = call.result as u64;
+                    tracee::set_regs(real, &exit)?;
+                } else if exit.rax() as i64 != call.result && call.nr != libc::SYS_rt_sigreturn as u64 {
+                    return Err(self.divergence(
+                        event,
+                        format!("executed syscall returned {} but {} was recorded", exit.rax() as i64, call.result),
+                        vec![],
+                    ));
+                }
+                Ok(())
+            }
+            SyscallReplay::MapFile { file, offset } => self.map_file(event, regs, call, file, *offset),
+            SyscallReplay::Clone { parent_tid_addr, child_tid_addr, flags } => {
+                let done = self.execute(event, real, &regs, UntilVfork::No)?;
+                let new = done.new_child.ok_or_else(|| self.divergence(event, "clone created no child", vec![]))?;
+                let thread = flags & libc::CLONE_THREAD as u64 != 0;
+                let child_tgid = self.adopt_child(call.result as i32, new, real, thread)?;
+                let mut exit = done.exit_regs.ok_or_else(|| self.divergence(event, "the thread ended in clone", vec![]))?;
+                exit.0[Regs::RAX] = call.result as u64;
+                tracee::set_regs(real, &exit)?;
+                let tid_bytes = (call.result as i32).to_le_bytes();
+                if let Some(addr) = parent_tid_addr {
+                    self.stash.mem(tgid)?.write(*addr, &tid_bytes)?;
+                }
+                if let Some(addr) = child_tid_addr {
+                    self.stash.mem(child_tgid)?.write(*addr, &tid_bytes)?;
+                }
+                Ok(())
+            }
+            SyscallReplay::Exec(image) => self.exec(event, regs, image),
+        }
+    }
+
+    /// Executes the syscall the thread is stopped at (a SYSEMU entry stop,
+    /// where the kernel already skipped it) by backing up over the `syscall`
+    /// instruction and running it again under PTRACE_SYSCALL.
+    fn execute(&mut self, event: &Event, real: i32, regs: &Regs, until: UntilVfork) -> Result<Executed, ReplayError> {
+        let mut again = *regs;
+        again.0[Regs::RIP] -= 2;
+        again.0[Regs::RAX] = regs.orig_rax();
+        tracee::set_regs(real, &again)?;
+        tracee::resume(real, Resume::Syscall, 0)?;
+        let mut entered = false;
+        let mut new_child = None;
+        loop {
+            match self.wait_for(real)? {
+                Stop::Syscall => match tracee::get_syscall_info_op(real)? {
+                    SyscallInfoOp::Exit if entered => {
+                        return Ok(Executed {
+                            exit_regs: Some(tracee::get_regs(real)?),
+                            new_child,
+                        })
+                    }
+                    SyscallInfoOp::Entry => {
+                        entered = true;
+                        tracee::resume(real, Resume::Syscall, 0)?;
+                    }
+                    // The exit of the skipped call, reported since we now trace syscalls.
+                    _ => tracee::resume(real, Resume::Syscall, 0)?,
+                },
+                Stop::Event(e @ (libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE)) => {
+                    new_child = Some(tracee::get_event_msg(real)? as i32);
+                    tracee::resume(real, Resume::Syscall, 0)?;
+                    if e == libc::PTRACE_EVENT_VFORK && until == UntilVfork::Yes {
+                        return Ok(Executed { exit_regs: None, new_child });
+                    }
+                }
+                Stop::Event(libc::PTRACE_EVENT_EXIT) => tracee::resume(real, Resume::Cont, 0)?,
+                Stop::Event(_) => tracee::resume(real, Resume::Syscall, 0)?,
+                Stop::Exited(_) | Stop::Killed(_) => return Ok(Executed { exit_regs: None, new_child }),
+                Stop::Signal(libc::SIGCHLD) => tracee::resume(real, Resume::Syscall, 0)?,
+                Stop::Signal(sig) => {
+                    return Err(self.divergence(
+                        event,
+                        format!("signal {} arrived while executing the syscall", super::signal_name(sig)),
+                        vec![],
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Registers a child created by a replayed clone under its recorded tid
+    /// and waits for its first stop. Returns its tgid.
+    fn adopt_child(&mut self, recorded: i32, real: i32, parent_real: i32, thread: bool) -> Result<i32, ReplayError> {
+        let tgid = if thread {
+            self.threads.values().find(|t| t.real == parent_real).map(|t| t.real_tgid).unwrap_or(parent_real)
+        } else {
+            real
+        };
+        loop {
+            match self.wait_for(real)? {
+                Stop::Signal(libc::SIGSTOP) => break,
+                other => {
+                    return Err(ReplayError::BadTrace {
+                        index: self.index,
+                        detail: format!("new thread {real} first stopped with {other:?}"),
+                    })
+                }
+            }
+        }
+        self.threads.insert(recorded, RThread::new(real, tgid));
+        Ok(tgid)
+    }
+
+    fn thread_gone(&mut self, event: &Event, nr: u64) {
+        let t = self.thread_mut(event);
+        t.gone = true;
+        let tgid = t.real_tgid;
+        if nr == libc::SYS_exit_group as u64 {
+            for t in self.threads.values_mut() {
+                if t.real_tgid == tgid {
+                    t.gone = true;
+                }
+            }
+            self.stash.forget_mem(tgid);
+        }
+    }
+
+    /// A file-backed mmap: anonymous memory at the recorded address, filled
+    /// from the trace's copy of the file.
+    fn map_file(&mut self, event: &Event, regs: Regs, call: &SyscallCall, file: &str, offset: u64) -> Result<(), ReplayError> {
+        let t = self.thread(event)?;
+        let (real, tgid) = (t.real, t.real_tgid);
+        let [_, len, prot, flags, _, _] = *call.args;
+        let keep = flags & (libc::MAP_SHARED | libc::MAP_PRIVATE | libc::MAP_NORESERVE) as u64;
+        let fixed = if flags & libc::MAP_FIXED as u64 != 0 { libc::MAP_FIXED } else { libc::MAP_FIXED_NOREPLACE };
+        let mut anon = regs;
+        anon.set_syscall_args(&[
+            call.result as u64,
+            len,
+            prot,
+            keep | (libc::MAP_ANONYMOUS | fixed) as u64,
+            u64::MAX,
+            0,
+        ]);
+        let done = self.execute(event, real, &anon, UntilVfork::No)?;
+        let mut exit = done.exit_regs.ok_or_else(|| self.divergence(event, "the thread ended in mmap", vec![]))?;
+        if exit.rax() as i64 != call.result {
+            return Err(self.divergence(
+                event,
+                format!("mmap of {file} landed at {:#x}, recorded at {:#x}", exit.rax(), call.result),
+                vec![],
+            ));
+        }
+        exit.set_syscall_args(call.args);
+        tracee::set_regs(real, &exit)?;
+        let path = self.reader.file_path(file)?;
+        fill_from_file(self.stash.mem(tgid)?, &path, call.result as u64, offset, len)
+            .map_err(|e| self.divergence(event, format!("cannot fill the mapping of {}: {e}", path.display()), vec![]))
+    }
+
+    fn exec(&mut self, event: &Event, regs: Regs, image: &ExecImage) -> Result<(), ReplayError> {
+        let t = self.thread(event)?;
+        let (real, tgid) = (t.real, t.real_tgid);
+        let exe = self.reader.file_path(&image.exe_file)?;
+        let mut path = exe.to_string_lossy().into_owned().into_bytes();
+        path.push(0);
+        // Below the red zone: the old image is about to be replaced.
+        let at = (regs.rsp() - 4096 - path.len() as u64) & !15;
+        self.stash.mem(tgid)?.write(at, &path)?;
+        let mut call = regs;
+        let args = regs.syscall_args();
+        let (argv, envp) = if regs.orig_rax() == libc::SYS_execveat as u64 { (args[2], args[3]) } else { (args[1], args[2]) };
+        call.0[Regs::ORIG_RAX] = libc::SYS_execve as u64;
+        call.set_syscall_args(&[at, argv, envp, 0, 0, 0]);
+        let done = self.execute(event, real, &call, UntilVfork::No)?;
+        if done.exit_regs.is_none() {
+            return Err(self.divergence(event, "the process ended in execve", vec![]));
+        }
+        self.stash.forget_mem(tgid);
+        self.restore_exec_image(event.tid, image)
+    }
+
+    /// Right after an exec: the recorded initial stack and registers, and
+    /// the recorded contents of mapped files that are not the trace's copy.
+    pub(super) fn restore_exec_image(&mut self, rec_tid: i32, image: &ExecImage) -> Result<(), ReplayError> {
+        let t = &self.threads[&rec_tid];
+        let (real, tgid) = (t.real, t.real_tgid);
+        self.stash.forget_mem(tgid);
+        let maps = procmaps::read_maps(tgid).map_err(|e| ReplayError::BadTrace {
+            index: self.index,
+            detail: format!("cannot read the replayed process's maps: {e}"),
+        })?;
+        let exe_copy = self.reader.file_path(&image.exe_file)?;
+        for m in &image.mapped_files {
+            let here = maps.iter().find(|h| h.start == m.start);
+            let Some(here) = here.filter(|h| h.end == m.end) else {
+                return Err(ReplayError::BadTrace {
+                    index: self.index,
+                    detail: format!(
+                        "the replayed program's mapping at {:#x}-{:#x} ({}) does not match the recording: \
+                         the executable's interpreter on this machine differs from the recorded one",
+                        m.start, m.end, m.file
+                    ),
+                });
+            };
+            if std::path::Path::new(&here.name) == exe_copy {
+                continue;
+            }
+            // The kernel mapped this machine's file (the interpreter): it must be
+            // the recorded one. (Filling pages from the copy instead would be
+            // wrong where a segment ends mid-page: the kernel zeroes the rest.)
+            let recorded = self.reader.file_path(&m.file)?;
+            let replayed = procmaps::map_file_path(tgid, here);
+            if !same_contents(&recorded, &replayed) {
+                return Err(ReplayError::BadTrace {
+                    index: self.index,
+                    detail: format!(
+                        "{} on this machine differs from the recorded copy {}: \
+                         the recording was made with another version of it",
+                        here.name,
+                        recorded.display()
+                    ),
+                });
+            }
+        }
+        let MemWrite { addr, bytes } = &image.stack;
+        self.stash.mem(tgid)?.write(*addr, bytes)?;
+        tracee::set_regs(real, &image.regs)?;
+        Ok(())
+    }
+}
+
+/// The recorded arguments and outcome of one syscall.
+struct SyscallCall<'a> {
+    nr: u64,
+    args: &'a [u64; 6],
+    result: i64,
+    writes: &'a [MemWrite],
+    output: Option<OutputStream>,
+}
+
+/// Whether two files have the same bytes.
+fn same_contents(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (std::fs::read(a), std::fs::read(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Copies `len` bytes of `path` from `offset` into memory at `addr`, as far
+/// as the file reaches.
+fn fill_from_file(mem: &crate::tracee::ProcMem, path: &std::path::Path, addr: u64, offset: u64, len: u64) -> std::io::Result<()> {
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    if offset >= size {
+        return Ok(());
+    }
+    let n = len.min(size - offset) as usize;
+    let mut buf = vec![0u8; n];
+    file.read_exact_at(&mut buf, offset)?;
+    mem.write(addr, &buf).map_err(std::io::Error::other)
+}
+
+/// The bytes a successful write/writev sent, read from replayed memory.
+fn written_bytes(mem: &crate::tracee::ProcMem, nr: u64, args: &[u64; 6], result: i64) -> Result<Vec<u8>, ReplayError> {
+    if is_error(result) || result == 0 {
+        return Ok(Vec::new());
+    }
+    let total = result as usize;
+    if nr == libc::SYS_write as u64 {
+        return Ok(mem.read(args[1], total)?);
+    }
+    let mut out = Vec::with_capacity(total);
+    let count = args[2].min(1024);
+    for i in 0..count {
+        if out.len() >= total {
+            break;
+        }
+        let base = mem.read_u64(args[1] + i * 16)?;
+        let len = mem.read_u64(args[1] + i * 16 + 8)? as usize;
+        let take = len.min(total - out.len());
+        out.extend(mem.read(base, take)?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,327 @@
+//! Replay: re-run a recorded program tree under ptrace, one thread at a
+//! time in the recorded order, emulating what the recording captured and
+//! checking registers at every event (DESIGN §4).
+
+mod apply;
+mod threads;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+use tracing::debug;
+
+use crate::spawn::{self, SpawnError, SpawnSpec};
+use crate::syscalls;
+use crate::trace::{cpu, Event, EventKind, EventStream, OutputStream, Regs, TraceError, TraceReader};
+use crate::tracee::{self, RegDiff, Resume, Stop, TraceeError};
+use threads::{RThread, Stash};
+
+#[derive(Debug, Error)]
+pub enum ReplayError {
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    #[error(transparent)]
+    Tracee(#[from] TraceeError),
+    #[error("cannot start the replay: {0}")]
+    Spawn(#[from] SpawnError),
+    #[error(transparent)]
+    Cpu(#[from] cpu::CpuMismatch),
+    #[error("{0}")]
+    Divergence(Box<Divergence>),
+    #[error("the trace is inconsistent at event {index}: {detail}")]
+    BadTrace { index: u64, detail: String },
+}
+
+/// Replay stopped matching the recording.
+#[derive(Debug)]
+pub struct Divergence {
+    pub index: u64,
+    pub tid: i32,
+    /// The recorded event: "syscall read", "signal SIGSEGV", ...
+    pub what: String,
+    pub detail: String,
+    pub regs: Vec<RegDiff>,
+}
+
+impl std::fmt::Display for Divergence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "replay diverged at event {} (thread {}, {}): {}",
+            self.index, self.tid, self.what, self.detail
+        )?;
+        for d in &self.regs {
+            write!(
+                f,
+                "\n  {:<8} recorded {:#018x}  replayed {:#018x}",
+                d.name, d.recorded, d.replayed
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// How a replay to the end went.
+#[derive(Debug, Clone)]
+pub struct ReplaySummary {
+    pub events: u64,
+    /// The recorded exit status; `None` for an incomplete recording.
+    pub recorded_exit: Option<i32>,
+    /// The exit status the replayed program ended with, when seen.
+    pub replayed_exit: Option<i32>,
+}
+
+/// Human-readable name of an event kind, for messages.
+pub fn describe(kind: &EventKind) -> String {
+    match kind {
+        EventKind::SyscallEntered { nr, .. } => format!("entry of syscall {}", syscalls::name(*nr)),
+        EventKind::Syscall { nr, .. } => format!("syscall {}", syscalls::name(*nr)),
+        EventKind::Signal { signo, .. } => format!("signal {}", signal_name(*signo)),
+        EventKind::Rdtsc { aux: None, .. } => "rdtsc".into(),
+        EventKind::Rdtsc { aux: Some(_), .. } => "rdtscp".into(),
+    }
+}
+
+pub fn signal_name(signo: i32) -> String {
+    let name = match signo {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGTRAP => "SIGTRAP",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGUSR1 => "SIGUSR1",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGUSR2 => "SIGUSR2",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGALRM => "SIGALRM",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGCHLD => "SIGCHLD",
+        libc::SIGCONT => "SIGCONT",
+        libc::SIGSTOP => "SIGSTOP",
+        libc::SIGTSTP => "SIGTSTP",
+        libc::SIGWINCH => "SIGWINCH",
+        libc::SIGIO => "SIGIO",
+        libc::SIGPROF => "SIGPROF",
+        libc::SIGVTALRM => "SIGVTALRM",
+        libc::SIGXCPU => "SIGXCPU",
+        libc::SIGSYS => "SIGSYS",
+        _ => return format!("signal {signo}"),
+    };
+    name.to_string()
+}
+
+/// Where replayed output goes.
+pub type OutputSink<'a> = dyn FnMut(OutputStream, &[u8]) + 'a;
+
+/// A replay in progress, driven one event at a time.
+pub struct Replayer {
+    reader: TraceReader,
+    stream: EventStream,
+    /// Recorded tid -> replayed thread.
+    threads: HashMap<i32, RThread>,
+    stash: Stash,
+    root_real: i32,
+    replayed_exit: Option<i32>,
+    index: u64,
+    trace_dir: PathBuf,
+}
+
+impl Replayer {
+    /// Opens a trace and starts its program, stopped right after its first
+    /// exec with the recorded initial state restored.
+    pub fn start(dir: &Path) -> Result<Replayer, ReplayError> {
+        let reader = TraceReader::open(dir)?;
+        cpu::compare_cpus(&reader.header().cpu, &cpu::current_cpu_info())?;
+        let mut stream = reader.events()?;
+        let first = stream.next_event()?.ok_or_else(|| ReplayError::BadTrace {
+            index: 0,
+            detail: "the recording holds no events (the recorder stopped before the program started)".into(),
+        })?;
+        let EventKind::Syscall {
+            replay: crate::trace::SyscallReplay::Exec(image),
+            ..
+        } = &first.kind
+        else {
+            return Err(ReplayError::BadTrace {
+                index: 0,
+                detail: "the first event is not the program's exec".into(),
+            });
+        };
+        let cpu_index = spawn::current_cpu();
+        spawn::pin_current_thread(cpu_index);
+        let header = reader.header();
+        let exe = reader.file_path(&image.exe_file)?;
+        let cwd = Path::new(&header.cwd).is_dir().then(|| header.cwd.clone());
+        let pid = spawn::spawn(&SpawnSpec {
+            exe: exe.to_string_lossy().into_owned(),
+            argv: header.argv.clone(),
+            env: header.env.clone(),
+            cwd,
+            seccomp: false,
+            cpu: cpu_index,
+        })?;
+        let mut rep = Replayer {
+            trace_dir: dir.to_path_buf(),
+            reader,
+            stream,
+            threads: HashMap::new(),
+            stash: Stash::default(),
+            root_real: pid,
+            replayed_exit: None,
+            index: 0,
+        };
+        rep.threads.insert(first.tid, RThread::new(pid, pid));
+        tracee::resume(pid, Resume::Cont, 0)?;
+        loop {
+            let w = rep.wait_for(pid)?;
+            match w {
+                Stop::Event(libc::PTRACE_EVENT_EXEC) => tracee::resume(pid, Resume::Syscall, 0)?,
+                Stop::Syscall => break,
+                Stop::Exited(_) | Stop::Killed(_) => {
+                    return Err(ReplayError::BadTrace {
+                        index: 0,
+                        detail: format!("the trace's copy of the executable ({}) did not start", exe.display()),
+                    })
+                }
+                _ => tracee::resume(pid, Resume::Cont, 0)?,
+            }
+        }
+        rep.restore_exec_image(first.tid, image)?;
+        rep.index = 1;
+        Ok(rep)
+    }
+
+    pub fn trace_dir(&self) -> &Path {
+        &self.trace_dir
+    }
+
+    /// Index of the next event to replay.
+    pub fn event_index(&self) -> u64 {
+        self.index
+    }
+
+    /// Replays the next event. Returns false at the end of the recording.
+    pub fn step_event(&mut self, sink: &mut OutputSink) -> Result<bool, ReplayError> {
+        let Some(event) = self.stream.next_event()? else {
+            return Ok(false);
+        };
+        self.apply_event(&event, sink)?;
+        self.index += 1;
+        Ok(true)
+    }
+
+    /// Replays to the end of the recording and lets the program finish.
+    pub fn run_to_end(mut self, sink: &mut OutputSink) -> Result<ReplaySummary, ReplayError> {
+        while self.step_event(sink)? {}
+        let recorded_exit = self.stream.end().map(|e| e.exit_code);
+        if recorded_exit.is_some() {
+            self.finish_threads()?;
+        }
+        self.kill_all();
+        Ok(ReplaySummary {
+            events: self.index,
+            recorded_exit,
+            replayed_exit: self.replayed_exit,
+        })
+    }
+
+    fn divergence(&self, event: &Event, detail: impl Into<String>, regs: Vec<RegDiff>) -> ReplayError {
+        ReplayError::Divergence(Box::new(Divergence {
+            index: self.index,
+            tid: event.tid,
+            what: describe(&event.kind),
+            detail: detail.into(),
+            regs,
+        }))
+    }
+
+    fn thread(&self, event: &Event) -> Result<&RThread, ReplayError> {
+        self.threads.get(&event.tid).ok_or_else(|| ReplayError::BadTrace {
+            index: self.index,
+            detail: format!("event for thread {} which does not exist at this point", event.tid),
+        })
+    }
+
+    /// Waits for the next stop of `real`, keeping other threads' stops.
+    fn wait_for(&mut self, real: i32) -> Result<Stop, ReplayError> {
+        let stop = self.stash.wait_for(real)?;
+        if real == self.root_real {
+            if let Stop::Exited(c) = stop {
+                self.replayed_exit = Some(c);
+            } else if let Stop::Killed(s) = stop {
+                self.replayed_exit = Some(128 + s);
+            }
+        }
+        Ok(stop)
+    }
+
+    /// After the last event of a complete recording: let every thread carry
+    /// out what is pending (a fatal signal, an exit) and collect the exit.
+    fn finish_threads(&mut self) -> Result<(), ReplayError> {
+        let tids: Vec<i32> = self.threads.keys().copied().collect();
+        for rec in tids {
+            let t = &self.threads[&rec];
+            if t.gone {
+                continue;
+            }
+            let (real, sig) = (t.real, t.pending_signal);
+            if sig == 0 {
+                continue;
+            }
+            tracee::resume(real, Resume::Cont, sig)?;
+            loop {
+                match self.wait_for(real)? {
+                    Stop::Exited(_) | Stop::Killed(_) => break,
+                    _ => tracee::resume(real, Resume::Cont, 0)?,
+                }
+            }
+        }
+        if self.replayed_exit.is_none() {
+            // The root may have ended already, its status still queued.
+            for stop in self.stash.take_all(self.root_real) {
+                match stop {
+                    Stop::Exited(c) => self.replayed_exit = Some(c),
+                    Stop::Killed(s) => self.replayed_exit = Some(128 + s),
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn kill_all(&mut self) {
+        for t in self.threads.values() {
+            if !t.gone {
+                // SAFETY: SIGKILL to our own tracee.
+                unsafe { libc::kill(t.real, libc::SIGKILL) };
+            }
+        }
+        self.threads.clear();
+    }
+
+    /// Compares registers at an event with the recorded ones.
+    fn check_regs(&self, event: &Event, replayed: &Regs) -> Result<(), ReplayError> {
+        let diffs = tracee::regs_diff(&event.regs, replayed);
+        if diffs.is_empty() {
+            Ok(())
+        } else {
+            debug!(?diffs, "register mismatch");
+            Err(self.divergence(event, "registers differ", diffs))
+        }
+    }
+}
+
+impl Drop for Replayer {
+    fn drop(&mut self) {
+        self.kill_all();
+    }
+}
+
+/// Replays a whole trace, sending the program's output to `sink`.
+pub fn replay_to_end(dir: &Path, sink: &mut OutputSink) -> Result<ReplaySummary, ReplayError> {
+    Replayer::start(dir)?.run_to_end(sink)
+}

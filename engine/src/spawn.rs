@@ -1,0 +1,136 @@
+//! Starting a program under ptrace: fork, PTRACE_TRACEME, SIGSTOP handshake,
+//! then in the child the settings both recording and replay need before exec.
+
+use std::ffi::CString;
+use thiserror::Error;
+
+use crate::tracee::{self, Stop, TraceeError};
+
+#[derive(Debug, Error)]
+pub enum SpawnError {
+    #[error("a program path, argument or environment entry contains a NUL byte")]
+    NulByte,
+    #[error("fork failed: {0}")]
+    Fork(std::io::Error),
+    #[error("the new tracee {pid} did not stop as expected (got {stop:?})")]
+    Handshake { pid: i32, stop: Stop },
+    #[error(transparent)]
+    Tracee(#[from] TraceeError),
+}
+
+/// What to run and how.
+pub struct SpawnSpec {
+    pub exe: String,
+    pub argv: Vec<String>,
+    pub env: Vec<String>,
+    pub cwd: Option<String>,
+    /// Install the all-syscalls-trace seccomp filter (recording).
+    pub seccomp: bool,
+    /// CPU the tracee is pinned to.
+    pub cpu: usize,
+}
+
+const PTRACE_OPTIONS: libc::c_int = libc::PTRACE_O_TRACESYSGOOD
+    | libc::PTRACE_O_TRACEFORK
+    | libc::PTRACE_O_TRACEVFORK
+    | libc::PTRACE_O_TRACECLONE
+    | libc::PTRACE_O_TRACEEXEC
+    | libc::PTRACE_O_TRACEEXIT
+    | libc::PTRACE_O_TRACESECCOMP
+    | libc::PTRACE_O_EXITKILL;
+
+fn cstrings(items: &[String]) -> Result<Vec<CString>, SpawnError> {
+    items
+        .iter()
+        .map(|s| CString::new(s.as_bytes()).map_err(|_| SpawnError::NulByte))
+        .collect()
+}
+
+/// Pins the calling thread to `cpu`: a ptrace stop costs ~7.5 µs when tracer
+/// and tracee share a CPU and ~45 µs when they do not.
+pub fn pin_current_thread(cpu: usize) {
+    // SAFETY: cpu_set_t is plain data; CPU_SET and sched_setaffinity only touch it.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    }
+}
+
+/// The CPU the calling thread runs on now; tracer and tracees are pinned to it.
+pub fn current_cpu() -> usize {
+    // SAFETY: sched_getcpu takes no arguments.
+    let cpu = unsafe { libc::sched_getcpu() };
+    cpu.max(0) as usize
+}
+
+/// Forks a tracee that stops before exec; returns its pid with ptrace options
+/// set. Resuming it runs the child's setup and then execve.
+pub fn spawn(spec: &SpawnSpec) -> Result<i32, SpawnError> {
+    let exe = CString::new(spec.exe.as_bytes()).map_err(|_| SpawnError::NulByte)?;
+    let argv = cstrings(&spec.argv)?;
+    let env = cstrings(&spec.env)?;
+    let cwd = match &spec.cwd {
+        Some(c) => Some(CString::new(c.as_bytes()).map_err(|_| SpawnError::NulByte)?),
+        None => None,
+    };
+    let mut argv_ptrs: Vec<*const libc::c_char> = argv.iter().map(|s| s.as_ptr()).collect();
+    argv_ptrs.push(std::ptr::null());
+    let mut env_ptrs: Vec<*const libc::c_char> = env.iter().map(|s| s.as_ptr()).collect();
+    env_ptrs.push(std::ptr::null());
+    // One BPF instruction: every syscall stops in the tracer.
+    let filter = [libc::sock_filter {
+        code: (libc::BPF_RET | libc::BPF_K) as u16,
+        jt: 0,
+        jf: 0,
+        k: libc::SECCOMP_RET_TRACE,
+    }];
+    let prog = libc::sock_fprog {
+        len: filter.len() as u16,
+        filter: filter.as_ptr() as *mut libc::sock_filter,
+    };
+    // SAFETY: cpu_set_t is plain data.
+    let mut cpus: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: CPU_SET writes inside `cpus`.
+    unsafe { libc::CPU_SET(spec.cpu, &mut cpus) };
+
+    // SAFETY: the child only makes async-signal-safe raw syscalls on data
+    // prepared above, then execs or _exits; it never returns into Rust code.
+    let pid = unsafe { libc::fork() };
+    if pid == -1 {
+        return Err(SpawnError::Fork(std::io::Error::last_os_error()));
+    }
+    if pid == 0 {
+        // SAFETY: see above; every call here is a raw syscall wrapper.
+        unsafe {
+            libc::ptrace(libc::PTRACE_TRACEME, 0, 0usize, 0usize);
+            libc::kill(libc::getpid(), libc::SIGSTOP);
+            let persona = libc::personality(0xffff_ffff);
+            libc::personality((persona as libc::c_ulong) | libc::ADDR_NO_RANDOMIZE as libc::c_ulong);
+            libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &cpus);
+            libc::prctl(libc::PR_SET_TSC, libc::PR_TSC_SIGSEGV, 0, 0, 0);
+            if let Some(cwd) = &cwd {
+                libc::chdir(cwd.as_ptr());
+            }
+            if spec.seccomp {
+                libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+                libc::prctl(
+                    libc::PR_SET_SECCOMP,
+                    libc::SECCOMP_MODE_FILTER,
+                    &prog as *const libc::sock_fprog,
+                );
+            }
+            libc::execve(exe.as_ptr(), argv_ptrs.as_ptr(), env_ptrs.as_ptr());
+            libc::_exit(127);
+        }
+    }
+    let first = tracee::wait_tid(pid)?;
+    if first.stop != Stop::Signal(libc::SIGSTOP) {
+        return Err(SpawnError::Handshake {
+            pid,
+            stop: first.stop,
+        });
+    }
+    tracee::set_options(pid, PTRACE_OPTIONS)?;
+    Ok(pid)
+}

@@ -1,0 +1,224 @@
+//! What a recording contains: the header describing the recorded run and the
+//! stream of events that replay re-enacts in order.
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the on-disk trace format. Bump on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// General-purpose registers in the order of the kernel's `user_regs_struct`
+/// (r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi,
+/// orig_rax, rip, cs, eflags, rsp, ss, fs_base, gs_base, ds, es, fs, gs).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Regs(pub [u64; 27]);
+
+/// Bytes the kernel (or the recorder) wrote into tracee memory.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct MemWrite {
+    pub addr: u64,
+    #[serde(with = "serde_bytes_compat")]
+    pub bytes: Vec<u8>,
+}
+
+/// Where a write(2)-like syscall's data went, when it went to the recorder's
+/// own stdout or stderr; replay re-emits those bytes.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputStream {
+    Stdout,
+    Stderr,
+}
+
+/// How replay re-enacts a recorded syscall.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub enum SyscallReplay {
+    /// Not executed: replay writes the recorded result and memory.
+    Emulate,
+    /// Executed for real (address space, signal state, thread exit, ...); the
+    /// result must equal the recorded one.
+    Execute,
+    /// Executed with `result` patched to the recorded value afterwards
+    /// (e.g. `set_tid_address` returns the tid, which differs in replay).
+    ExecutePatchResult,
+    /// A file-backed mmap: replay maps anonymous memory at the recorded
+    /// address and fills it from the trace's copy of the file.
+    MapFile {
+        /// Name of the copy inside the trace's `files/` directory.
+        file: String,
+        /// Offset of the mapping in the file.
+        offset: u64,
+    },
+    /// fork/vfork/clone/clone3: executed; the child's recorded tid replaces
+    /// the real one in the result and in the tid words the kernel wrote.
+    Clone {
+        flags: u64,
+        /// CLONE_PARENT_SETTID target in the parent.
+        parent_tid_addr: Option<u64>,
+        /// CLONE_CHILD_SETTID target in the child.
+        child_tid_addr: Option<u64>,
+    },
+    /// A successful execve: replay executes the trace's copy of the new
+    /// executable, then restores the recorded initial stack and registers.
+    Exec(Box<ExecImage>),
+}
+
+/// The state of a process right after a successful execve.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ExecImage {
+    /// Original path of the executable.
+    pub path: String,
+    /// Name of the executable's copy inside `files/`.
+    pub exe_file: String,
+    /// Mappings the kernel made from files at exec (the executable and its
+    /// interpreter), with the copies replay fills them from.
+    pub mapped_files: Vec<ExecMapping>,
+    /// The initial stack, from the initial rsp to the top of the stack
+    /// (argv, envp, auxv with the vDSO entry hidden, AT_RANDOM bytes, strings).
+    pub stack: MemWrite,
+    /// Registers right after exec (at the interpreter's entry point).
+    pub regs: Regs,
+}
+
+/// One file-backed mapping present right after exec.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ExecMapping {
+    pub start: u64,
+    pub end: u64,
+    pub offset: u64,
+    pub file: String,
+}
+
+/// One entry of the event stream.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Recorded thread id of the thread the event belongs to.
+    pub tid: i32,
+    /// Registers at the event: at syscall entry for syscalls, at the
+    /// delivery point for signals, at the trapping instruction for rdtsc.
+    pub regs: Regs,
+    pub kind: EventKind,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// The thread entered a syscall that may block and other threads ran
+    /// while it was in the kernel; its `Syscall` event follows later.
+    SyscallEntered {
+        nr: u64,
+        /// For vfork-style clones, recorded once the child exists: its tid.
+        /// Replay executes the clone here, so the child can run before the
+        /// parent's syscall completes.
+        vfork_child: Option<i32>,
+    },
+    /// A completed syscall.
+    Syscall {
+        nr: u64,
+        args: [u64; 6],
+        result: i64,
+        /// Memory the kernel wrote (emulated syscalls only).
+        writes: Vec<MemWrite>,
+        replay: SyscallReplay,
+        /// Set when the syscall wrote to the recorder's stdout/stderr.
+        output: Option<OutputStream>,
+    },
+    /// A signal delivered to the thread at this point (the thread's handler
+    /// runs, or the default action is taken).
+    Signal {
+        signo: i32,
+        /// The raw 128-byte siginfo.
+        #[serde(with = "serde_bytes_compat")]
+        siginfo: Vec<u8>,
+        /// True for faults raised by the instruction at `regs.rip`.
+        synchronous: bool,
+    },
+    /// A trapped rdtsc/rdtscp: the recorded counter value (and TSC_AUX).
+    Rdtsc { tsc: u64, aux: Option<u32> },
+}
+
+/// Written as the last frame of a complete recording.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct RecordingEnd {
+    /// Exit status as a shell reports it (128+N for death by signal N).
+    pub exit_code: i32,
+    /// Number of events in the recording.
+    pub event_count: u64,
+}
+
+/// Progress counting used while recording (see DESIGN §5).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProgressMode {
+    Software,
+    Pmu,
+}
+
+/// One CPUID leaf as returned by the CPU the recording was made on.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CpuidLeaf {
+    pub leaf: u32,
+    pub subleaf: u32,
+    pub eax: u32,
+    pub ebx: u32,
+    pub ecx: u32,
+    pub edx: u32,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CpuInfo {
+    pub vendor: String,
+    pub family: u32,
+    pub model: u32,
+    pub stepping: u32,
+    pub leaves: Vec<CpuidLeaf>,
+}
+
+/// Describes the recorded run. Stored in the trace's `header` file.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    pub format_version: u32,
+    pub cpu: CpuInfo,
+    pub progress_mode: ProgressMode,
+    pub argv: Vec<String>,
+    /// Environment as `KEY=VALUE` strings, in order.
+    pub env: Vec<String>,
+    pub cwd: String,
+    /// Path of the executable as resolved when recording started.
+    pub executable: String,
+    /// Seconds since the epoch when the recording started.
+    pub recorded_at: u64,
+}
+
+/// `Vec<u8>` as a byte string: compact in postcard and JSON-friendly.
+mod serde_bytes_compat {
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(bytes)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        // Accepts both a byte string (postcard) and a sequence (JSON).
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(v.to_vec())
+            }
+            fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+                Ok(v)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Vec<u8>, A::Error> {
+                let mut out = Vec::new();
+                while let Some(b) = a.next_element()? {
+                    out.push(b);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_bytes(V)
+    }
+}
