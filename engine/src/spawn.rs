@@ -106,7 +106,9 @@ pub fn spawn(spec: &SpawnSpec) -> Result<i32, SpawnError> {
             libc::ptrace(libc::PTRACE_TRACEME, 0, 0usize, 0usize);
             libc::kill(libc::getpid(), libc::SIGSTOP);
             let persona = libc::personality(0xffff_ffff);
-            libc::personality((persona as libc::c_ulong) | libc::ADDR_NO_RANDOMIZE as libc::c_ulong);
+            libc::personality(
+                (persona as libc::c_ulong) | libc::ADDR_NO_RANDOMIZE as libc::c_ulong,
+            );
             libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &cpus);
             libc::prctl(libc::PR_SET_TSC, libc::PR_TSC_SIGSEGV, 0, 0, 0);
             if let Some(cwd) = &cwd {

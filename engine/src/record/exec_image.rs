@@ -23,7 +23,9 @@ fn hide_vdso(mem: &ProcMem, rsp: u64) -> Result<(), RecordError> {
         at += 8;
         words += 1;
         if words > MAX_STACK_WORDS {
-            return Err(RecordError::Internal("environment on the initial stack has no end".into()));
+            return Err(RecordError::Internal(
+                "environment on the initial stack has no end".into(),
+            ));
         }
     }
     at += 8;
@@ -38,7 +40,9 @@ fn hide_vdso(mem: &ProcMem, rsp: u64) -> Result<(), RecordError> {
         at += 16;
         words += 2;
         if words > MAX_STACK_WORDS {
-            return Err(RecordError::Internal("auxv on the initial stack has no end".into()));
+            return Err(RecordError::Internal(
+                "auxv on the initial stack has no end".into(),
+            ));
         }
     }
 }
@@ -52,13 +56,14 @@ pub fn capture(
 ) -> Result<ExecImage, RecordError> {
     let regs = tracee::get_regs(tid)?;
     hide_vdso(mem, regs.rsp())?;
-    let maps = procmaps::read_maps(tgid).map_err(|e| RecordError::Internal(format!(
-        "cannot read /proc/{tgid}/maps: {e}"
-    )))?;
+    let maps = procmaps::read_maps(tgid)
+        .map_err(|e| RecordError::Internal(format!("cannot read /proc/{tgid}/maps: {e}")))?;
     let stack = maps
         .iter()
         .find(|m| m.start <= regs.rsp() && regs.rsp() < m.end)
-        .ok_or_else(|| RecordError::Internal("initial stack pointer is not in any mapping".into()))?;
+        .ok_or_else(|| {
+            RecordError::Internal("initial stack pointer is not in any mapping".into())
+        })?;
     let stack_bytes = mem.read(regs.rsp(), (stack.end - regs.rsp()) as usize)?;
 
     let exe_link = format!("/proc/{tgid}/exe");

@@ -24,7 +24,10 @@ pub enum RecordError {
     #[error("cannot start the program: {0}")]
     Spawn(#[from] SpawnError),
     #[error("cannot execute {path}: {source}")]
-    ExecFailed { path: String, source: std::io::Error },
+    ExecFailed {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Tracee(#[from] TraceeError),
     #[error(transparent)]
@@ -129,6 +132,10 @@ pub(crate) struct Recorder {
     pub(crate) stdout_id: Option<FileId>,
     pub(crate) stderr_id: Option<FileId>,
     exec_seen: bool,
+    /// A thread that made exit/exit_group: nothing else runs until it is
+    /// gone, so that the kernel's last writes (the CLONE_CHILD_CLEARTID word)
+    /// land at the same point in the event order as in replay.
+    exiting: Option<i32>,
 }
 
 impl Recorder {
@@ -152,6 +159,7 @@ impl Recorder {
             stdout_id: file_id("/proc/self/fd/1"),
             stderr_id: file_id("/proc/self/fd/2"),
             exec_seen: false,
+            exiting: None,
         }
     }
 
@@ -179,7 +187,7 @@ impl Recorder {
     fn run(&mut self) -> Result<i32, RecordError> {
         tracee::resume(self.root_pid, Resume::Cont, 0)?;
         while !self.threads.is_empty() {
-            if self.current.is_none() {
+            if self.current.is_none() && self.exiting.is_none() {
                 self.schedule()?;
             }
             let w = tracee::wait_any()?;
@@ -195,7 +203,9 @@ impl Recorder {
         for _ in 0..n {
             let tid = self.run_order.remove(0);
             self.run_order.push(tid);
-            let Some(t) = self.threads.get(&tid) else { continue };
+            let Some(t) = self.threads.get(&tid) else {
+                continue;
+            };
             if !t.born || !t.initial_stop_seen {
                 continue;
             }
@@ -206,9 +216,10 @@ impl Recorder {
             self.current = Some(tid);
             self.slice_events = 0;
             if matches!(t.state, TState::SyscallDone(_)) {
-                let TState::SyscallDone(event) =
-                    std::mem::replace(&mut self.threads.get_mut(&tid).unwrap().state, TState::Running)
-                else {
+                let TState::SyscallDone(event) = std::mem::replace(
+                    &mut self.threads.get_mut(&tid).unwrap().state,
+                    TState::Running,
+                ) else {
                     unreachable!()
                 };
                 self.emit(*event)?;
@@ -226,7 +237,9 @@ impl Recorder {
     fn resume_ready(&mut self, tid: i32) -> Result<(), RecordError> {
         let t = self.threads.get_mut(&tid).unwrap();
         let TState::Ready { signal } = t.state else {
-            return Err(RecordError::Internal(format!("thread {tid} resumed while not ready")));
+            return Err(RecordError::Internal(format!(
+                "thread {tid} resumed while not ready"
+            )));
         };
         t.state = TState::Running;
         tracee::resume(tid, Resume::Cont, signal)?;
@@ -240,7 +253,10 @@ impl Recorder {
                 && t.born
                 && matches!(
                     t.state,
-                    TState::Ready { .. } | TState::SyscallDone(_) | TState::InSyscall { .. } | TState::Fresh
+                    TState::Ready { .. }
+                        | TState::SyscallDone(_)
+                        | TState::InSyscall { .. }
+                        | TState::Fresh
                 )
         })
     }
@@ -255,9 +271,9 @@ impl Recorder {
             Stop::Killed(sig) => self.thread_gone(tid, 128 + sig),
             Stop::Event(libc::PTRACE_EVENT_SECCOMP) => self.syscall_entry(tid),
             Stop::Syscall => self.syscall_exit(tid),
-            Stop::Event(e @ (libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE)) => {
-                self.new_child(tid, e)
-            }
+            Stop::Event(
+                e @ (libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE),
+            ) => self.new_child(tid, e),
             Stop::Event(libc::PTRACE_EVENT_EXEC) => {
                 let former = tracee::get_event_msg(tid)? as i32;
                 let t = self.threads.get_mut(&tid).unwrap();
@@ -317,6 +333,9 @@ impl Recorder {
         if tid == self.root_pid {
             self.root_exit = Some(code);
         }
+        if self.exiting == Some(tid) {
+            self.exiting = None;
+        }
         if t.tid == t.tgid {
             self.mems.remove(&t.tgid);
         }
@@ -339,7 +358,10 @@ impl Recorder {
         } else {
             child
         };
-        let t = self.threads.entry(child).or_insert_with(|| Thread::new(child, tgid));
+        let t = self
+            .threads
+            .entry(child)
+            .or_insert_with(|| Thread::new(child, tgid));
         t.tgid = tgid;
         if !self.run_order.contains(&child) {
             self.run_order.push(child);
@@ -349,7 +371,9 @@ impl Recorder {
             // let the child run now, and record where the parent waits.
             let regs = tracee::get_regs(parent)?;
             self.threads.get_mut(&child).unwrap().set_born();
-            if let TState::InSyscall { blocking, .. } = &mut self.threads.get_mut(&parent).unwrap().state {
+            if let TState::InSyscall { blocking, .. } =
+                &mut self.threads.get_mut(&parent).unwrap().state
+            {
                 *blocking = true;
             }
             self.emit(Event {
@@ -412,12 +436,16 @@ impl Recorder {
         if nr as i64 == libc::SYS_exit || nr as i64 == libc::SYS_exit_group {
             return self.exit_entry(tid, entry);
         }
-        let blocking = desc.may_block && desc.disposition != Disposition::Clone && self.others_runnable(tid);
+        let blocking =
+            desc.may_block && desc.disposition != Disposition::Clone && self.others_runnable(tid);
         if blocking {
             self.emit(Event {
                 tid,
                 regs,
-                kind: EventKind::SyscallEntered { nr, vfork_child: None },
+                kind: EventKind::SyscallEntered {
+                    nr,
+                    vfork_child: None,
+                },
             })?;
             self.current = None;
         }
@@ -448,12 +476,25 @@ impl Recorder {
             }
         }
         self.current = None;
+        // A group leader leaving alone stays a zombie until its threads end.
+        let lone_leader = !group
+            && tid == tgid
+            && self
+                .threads
+                .values()
+                .any(|t| t.tgid == tgid && t.tid != tid);
+        if !lone_leader {
+            self.exiting = Some(tid);
+        }
         tracee::resume(tid, Resume::Cont, 0)?;
         Ok(())
     }
 
     fn syscall_exit(&mut self, tid: i32) -> Result<(), RecordError> {
-        let state = std::mem::replace(&mut self.threads.get_mut(&tid).unwrap().state, TState::Running);
+        let state = std::mem::replace(
+            &mut self.threads.get_mut(&tid).unwrap().state,
+            TState::Running,
+        );
         let TState::InSyscall { entry, blocking } = state else {
             return Err(RecordError::Internal(format!(
                 "thread {tid} stopped at a syscall exit it never entered"
@@ -521,7 +562,10 @@ impl Recorder {
         let t = self.threads.get_mut(&tid).unwrap();
         let si_code = i32::from_le_bytes([info[8], info[9], info[10], info[11]]);
         let synchronous = si_code > 0
-            && matches!(sig, libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP);
+            && matches!(
+                sig,
+                libc::SIGSEGV | libc::SIGBUS | libc::SIGILL | libc::SIGFPE | libc::SIGTRAP
+            );
         let reinjected = t.reinjecting.take();
         if let Some(original) = reinjected {
             info = original;
@@ -545,7 +589,10 @@ impl Recorder {
         } else {
             // Asynchronous, in the middle of user code: deliver it at this
             // thread's next event, where replay can find the point again.
-            debug!(tid, sig, "deferring an asynchronous signal to the next event");
+            debug!(
+                tid,
+                sig, "deferring an asynchronous signal to the next event"
+            );
             t.deferred_signals.push_back(info);
             tracee::resume(tid, Resume::Cont, 0)?;
         }

@@ -62,10 +62,14 @@ impl Recorder {
             _ => {
                 if !is_error(result) {
                     let mem = self.mem(tgid)?;
-                    let regions = syscalls::output_regions(entry.nr, &entry.args, result, &MemReader(mem))?;
+                    let regions =
+                        syscalls::output_regions(entry.nr, &entry.args, result, &MemReader(mem))?;
                     for r in regions {
                         let bytes = mem.read(r.addr, r.len)?;
-                        writes.push(MemWrite { addr: r.addr, bytes });
+                        writes.push(MemWrite {
+                            addr: r.addr,
+                            bytes,
+                        });
                     }
                     output = self.output_stream(tgid, entry);
                 }
@@ -103,7 +107,12 @@ impl Recorder {
         }
     }
 
-    fn mmap_replay(&mut self, tgid: i32, entry: &Entry, result: i64) -> Result<SyscallReplay, RecordError> {
+    fn mmap_replay(
+        &mut self,
+        tgid: i32,
+        entry: &Entry,
+        result: i64,
+    ) -> Result<SyscallReplay, RecordError> {
         let flags = entry.args[3];
         if is_error(result) {
             return Ok(SyscallReplay::Emulate);
@@ -116,14 +125,21 @@ impl Recorder {
         let display = std::fs::read_link(&via_proc)
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_else(|_| format!("fd{fd}"));
-        let file = self.writer.copy_file(std::path::Path::new(&via_proc), &display)?;
+        let file = self
+            .writer
+            .copy_file(std::path::Path::new(&via_proc), &display)?;
         Ok(SyscallReplay::MapFile {
             file,
             offset: entry.args[5],
         })
     }
 
-    fn clone_replay(&mut self, tid: i32, entry: &Entry, child: i64) -> Result<SyscallReplay, RecordError> {
+    fn clone_replay(
+        &mut self,
+        tid: i32,
+        entry: &Entry,
+        child: i64,
+    ) -> Result<SyscallReplay, RecordError> {
         let flags = self.clone_flags(tid, entry)?;
         let (parent_ptr, child_ptr) = match entry.nr as i64 {
             libc::SYS_clone => (entry.args[2], entry.args[3]),
@@ -131,7 +147,10 @@ impl Recorder {
                 let tgid = self.threads[&tid].tgid;
                 let mem = self.mem(tgid)?;
                 // struct clone_args: flags, pidfd, child_tid, parent_tid, ...
-                (mem.read_u64(entry.args[0] + 24)?, mem.read_u64(entry.args[0] + 16)?)
+                (
+                    mem.read_u64(entry.args[0] + 24)?,
+                    mem.read_u64(entry.args[0] + 16)?,
+                )
             }
             _ => (0, 0),
         };

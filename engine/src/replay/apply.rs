@@ -29,7 +29,11 @@ fn is_error(result: i64) -> bool {
 }
 
 impl Replayer {
-    pub(super) fn apply_event(&mut self, event: &Event, sink: &mut OutputSink) -> Result<(), ReplayError> {
+    pub(super) fn apply_event(
+        &mut self,
+        event: &Event,
+        sink: &mut OutputSink,
+    ) -> Result<(), ReplayError> {
         match &event.kind {
             EventKind::SyscallEntered { nr, vfork_child } => {
                 let regs = self.run_to_syscall(event, *nr)?;
@@ -38,7 +42,9 @@ impl Replayer {
                     Some(child) => {
                         let real = self.thread(event)?.real;
                         let done = self.execute(event, real, &regs, UntilVfork::Yes)?;
-                        let new = done.new_child.ok_or_else(|| self.divergence(event, "vfork created no child", vec![]))?;
+                        let new = done.new_child.ok_or_else(|| {
+                            self.divergence(event, "vfork created no child", vec![])
+                        })?;
                         self.adopt_child(*child, new, real, false)?;
                         self.thread_mut(event).at = At::InVfork;
                     }
@@ -60,7 +66,11 @@ impl Replayer {
                         let real = t.real;
                         let stop = self.wait_for(real)?;
                         if stop != Stop::Syscall {
-                            return Err(self.divergence(event, format!("vfork parent stopped with {stop:?}"), vec![]));
+                            return Err(self.divergence(
+                                event,
+                                format!("vfork parent stopped with {stop:?}"),
+                                vec![],
+                            ));
                         }
                         let mut regs = tracee::get_regs(real)?;
                         regs.0[Regs::RAX] = *result as u64;
@@ -71,13 +81,24 @@ impl Replayer {
                     At::Boundary => self.run_to_syscall(event, *nr)?,
                 };
                 self.thread_mut(event).at = At::Boundary;
-                let call = SyscallCall { nr: *nr, args, result: *result, writes, output: *output };
+                let call = SyscallCall {
+                    nr: *nr,
+                    args,
+                    result: *result,
+                    writes,
+                    output: *output,
+                };
                 self.apply_syscall(event, regs, &call, replay, sink)
             }
-            EventKind::Signal { signo, siginfo, synchronous } => {
+            EventKind::Signal {
+                signo,
+                siginfo,
+                synchronous,
+            } => {
                 let t = self.thread(event)?;
-                let (real, tgid) = (t.real, t.real_tgid);
-                if !*synchronous {
+                let (real, tgid, queued) = (t.real, t.real_tgid, t.queued_signal);
+                self.thread_mut(event).queued_signal = None;
+                if !*synchronous && queued != Some(*signo) {
                     tracee::tgkill(tgid, real, *signo)?;
                 }
                 let regs = self.run_to_signal(event, *signo)?;
@@ -97,7 +118,9 @@ impl Replayer {
     }
 
     fn thread_mut(&mut self, event: &Event) -> &mut RThread {
-        self.threads.get_mut(&event.tid).expect("thread looked up before")
+        self.threads
+            .get_mut(&event.tid)
+            .expect("thread looked up before")
     }
 
     /// Resumes the event's thread until it stops, passing over the SIGCHLDs
@@ -112,7 +135,13 @@ impl Replayer {
             tracee::resume(real, Resume::Sysemu, signal)?;
             let stop = self.wait_for(real)?;
             if let Stop::Signal(libc::SIGCHLD) = stop {
-                if !matches!(event.kind, EventKind::Signal { signo: libc::SIGCHLD, .. }) {
+                if !matches!(
+                    event.kind,
+                    EventKind::Signal {
+                        signo: libc::SIGCHLD,
+                        ..
+                    }
+                ) {
                     signal = 0;
                     continue;
                 }
@@ -134,8 +163,12 @@ impl Replayer {
             Stop::Killed(s) => format!("was killed by {}", super::signal_name(s)),
             Stop::Event(e) => format!("stopped at ptrace event {e}"),
         };
-        let at = regs.map(|r| format!(" at rip {:#x}", r.rip())).unwrap_or_default();
-        let diffs = regs.map(|r| tracee::regs_diff(&event.regs, &r)).unwrap_or_default();
+        let at = regs
+            .map(|r| format!(" at rip {:#x}", r.rip()))
+            .unwrap_or_default();
+        let diffs = regs
+            .map(|r| tracee::regs_diff(&event.regs, &r))
+            .unwrap_or_default();
         self.divergence(event, format!("the thread {what}{at} instead"), diffs)
     }
 
@@ -148,7 +181,10 @@ impl Replayer {
         if regs.orig_rax() != nr {
             return Err(self.divergence(
                 event,
-                format!("the thread made syscall {} instead", crate::syscalls::name(regs.orig_rax())),
+                format!(
+                    "the thread made syscall {} instead",
+                    crate::syscalls::name(regs.orig_rax())
+                ),
                 tracee::regs_diff(&event.regs, &regs),
             ));
         }
@@ -176,6 +212,9 @@ impl Replayer {
         let (real, tgid) = (t.real, t.real_tgid);
         match replay {
             SyscallReplay::Emulate => {
+                if let Some(done) = self.interrupted_with_sigmask(event, regs, call)? {
+                    return Ok(done);
+                }
                 let mem = self.stash.mem(tgid)?;
                 for w in call.writes {
                     mem.write(w.addr, &w.bytes)?;
@@ -198,22 +237,38 @@ impl Replayer {
                 if matches!(replay, SyscallReplay::ExecutePatchResult) {
                     exit.0[Regs::RAX] = call.result as u64;
                     tracee::set_regs(real, &exit)?;
-                } else if exit.rax() as i64 != call.result && call.nr != libc::SYS_rt_sigreturn as u64 {
+                } else if exit.rax() as i64 != call.result
+                    && call.nr != libc::SYS_rt_sigreturn as u64
+                {
                     return Err(self.divergence(
                         event,
-                        format!("executed syscall returned {} but {} was recorded", exit.rax() as i64, call.result),
+                        format!(
+                            "executed syscall returned {} but {} was recorded",
+                            exit.rax() as i64,
+                            call.result
+                        ),
                         vec![],
                     ));
                 }
                 Ok(())
             }
-            SyscallReplay::MapFile { file, offset } => self.map_file(event, regs, call, file, *offset),
-            SyscallReplay::Clone { parent_tid_addr, child_tid_addr, flags } => {
+            SyscallReplay::MapFile { file, offset } => {
+                self.map_file(event, regs, call, file, *offset)
+            }
+            SyscallReplay::Clone {
+                parent_tid_addr,
+                child_tid_addr,
+                flags,
+            } => {
                 let done = self.execute(event, real, &regs, UntilVfork::No)?;
-                let new = done.new_child.ok_or_else(|| self.divergence(event, "clone created no child", vec![]))?;
+                let new = done
+                    .new_child
+                    .ok_or_else(|| self.divergence(event, "clone created no child", vec![]))?;
                 let thread = flags & libc::CLONE_THREAD as u64 != 0;
                 let child_tgid = self.adopt_child(call.result as i32, new, real, thread)?;
-                let mut exit = done.exit_regs.ok_or_else(|| self.divergence(event, "the thread ended in clone", vec![]))?;
+                let mut exit = done
+                    .exit_regs
+                    .ok_or_else(|| self.divergence(event, "the thread ended in clone", vec![]))?;
                 exit.0[Regs::RAX] = call.result as u64;
                 tracee::set_regs(real, &exit)?;
                 let tid_bytes = (call.result as i32).to_le_bytes();
@@ -232,7 +287,26 @@ impl Replayer {
     /// Executes the syscall the thread is stopped at (a SYSEMU entry stop,
     /// where the kernel already skipped it) by backing up over the `syscall`
     /// instruction and running it again under PTRACE_SYSCALL.
-    fn execute(&mut self, event: &Event, real: i32, regs: &Regs, until: UntilVfork) -> Result<Executed, ReplayError> {
+    fn execute(
+        &mut self,
+        event: &Event,
+        real: i32,
+        regs: &Regs,
+        until: UntilVfork,
+    ) -> Result<Executed, ReplayError> {
+        self.execute_queueing(event, real, regs, until, None)
+    }
+
+    /// Like `execute`, sending `(tgid, signal)` to the thread once it is at
+    /// the re-executed syscall's entry (so that the syscall sees it pending).
+    fn execute_queueing(
+        &mut self,
+        event: &Event,
+        real: i32,
+        regs: &Regs,
+        until: UntilVfork,
+        queue_at_entry: Option<(i32, i32)>,
+    ) -> Result<Executed, ReplayError> {
         let mut again = *regs;
         again.0[Regs::RIP] -= 2;
         again.0[Regs::RAX] = regs.orig_rax();
@@ -251,26 +325,44 @@ impl Replayer {
                     }
                     SyscallInfoOp::Entry => {
                         entered = true;
+                        if let Some((tgid, signo)) = queue_at_entry {
+                            tracee::tgkill(tgid, real, signo)?;
+                        }
                         tracee::resume(real, Resume::Syscall, 0)?;
                     }
                     // The exit of the skipped call, reported since we now trace syscalls.
                     _ => tracee::resume(real, Resume::Syscall, 0)?,
                 },
-                Stop::Event(e @ (libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE)) => {
+                Stop::Event(
+                    e @ (libc::PTRACE_EVENT_FORK
+                    | libc::PTRACE_EVENT_VFORK
+                    | libc::PTRACE_EVENT_CLONE),
+                ) => {
                     new_child = Some(tracee::get_event_msg(real)? as i32);
                     tracee::resume(real, Resume::Syscall, 0)?;
                     if e == libc::PTRACE_EVENT_VFORK && until == UntilVfork::Yes {
-                        return Ok(Executed { exit_regs: None, new_child });
+                        return Ok(Executed {
+                            exit_regs: None,
+                            new_child,
+                        });
                     }
                 }
                 Stop::Event(libc::PTRACE_EVENT_EXIT) => tracee::resume(real, Resume::Cont, 0)?,
                 Stop::Event(_) => tracee::resume(real, Resume::Syscall, 0)?,
-                Stop::Exited(_) | Stop::Killed(_) => return Ok(Executed { exit_regs: None, new_child }),
+                Stop::Exited(_) | Stop::Killed(_) => {
+                    return Ok(Executed {
+                        exit_regs: None,
+                        new_child,
+                    })
+                }
                 Stop::Signal(libc::SIGCHLD) => tracee::resume(real, Resume::Syscall, 0)?,
                 Stop::Signal(sig) => {
                     return Err(self.divergence(
                         event,
-                        format!("signal {} arrived while executing the syscall", super::signal_name(sig)),
+                        format!(
+                            "signal {} arrived while executing the syscall",
+                            super::signal_name(sig)
+                        ),
                         vec![],
                     ))
                 }
@@ -280,9 +372,19 @@ impl Replayer {
 
     /// Registers a child created by a replayed clone under its recorded tid
     /// and waits for its first stop. Returns its tgid.
-    fn adopt_child(&mut self, recorded: i32, real: i32, parent_real: i32, thread: bool) -> Result<i32, ReplayError> {
+    fn adopt_child(
+        &mut self,
+        recorded: i32,
+        real: i32,
+        parent_real: i32,
+        thread: bool,
+    ) -> Result<i32, ReplayError> {
         let tgid = if thread {
-            self.threads.values().find(|t| t.real == parent_real).map(|t| t.real_tgid).unwrap_or(parent_real)
+            self.threads
+                .values()
+                .find(|t| t.real == parent_real)
+                .map(|t| t.real_tgid)
+                .unwrap_or(parent_real)
         } else {
             real
         };
@@ -317,12 +419,28 @@ impl Replayer {
 
     /// A file-backed mmap: anonymous memory at the recorded address, filled
     /// from the trace's copy of the file.
-    fn map_file(&mut self, event: &Event, regs: Regs, call: &SyscallCall, file: &str, offset: u64) -> Result<(), ReplayError> {
+    fn map_file(
+        &mut self,
+        event: &Event,
+        regs: Regs,
+        call: &SyscallCall,
+        file: &str,
+        offset: u64,
+    ) -> Result<(), ReplayError> {
         let t = self.thread(event)?;
         let (real, tgid) = (t.real, t.real_tgid);
         let [_, len, prot, flags, _, _] = *call.args;
-        let keep = flags & (libc::MAP_SHARED | libc::MAP_PRIVATE | libc::MAP_NORESERVE) as u64;
-        let fixed = if flags & libc::MAP_FIXED as u64 != 0 { libc::MAP_FIXED } else { libc::MAP_FIXED_NOREPLACE };
+        // A read-only shared mapping is filled as a private one: nothing can
+        // write through it, and ptrace cannot write into a read-only shared page.
+        let mut keep = flags & (libc::MAP_SHARED | libc::MAP_PRIVATE | libc::MAP_NORESERVE) as u64;
+        if prot & libc::PROT_WRITE as u64 == 0 && keep & libc::MAP_SHARED as u64 != 0 {
+            keep = (keep & !(libc::MAP_SHARED as u64)) | libc::MAP_PRIVATE as u64;
+        }
+        let fixed = if flags & libc::MAP_FIXED as u64 != 0 {
+            libc::MAP_FIXED
+        } else {
+            libc::MAP_FIXED_NOREPLACE
+        };
         let mut anon = regs;
         anon.set_syscall_args(&[
             call.result as u64,
@@ -333,19 +451,37 @@ impl Replayer {
             0,
         ]);
         let done = self.execute(event, real, &anon, UntilVfork::No)?;
-        let mut exit = done.exit_regs.ok_or_else(|| self.divergence(event, "the thread ended in mmap", vec![]))?;
+        let mut exit = done
+            .exit_regs
+            .ok_or_else(|| self.divergence(event, "the thread ended in mmap", vec![]))?;
         if exit.rax() as i64 != call.result {
             return Err(self.divergence(
                 event,
-                format!("mmap of {file} landed at {:#x}, recorded at {:#x}", exit.rax(), call.result),
+                format!(
+                    "mmap of {file} landed at {:#x}, recorded at {:#x}",
+                    exit.rax(),
+                    call.result
+                ),
                 vec![],
             ));
         }
         exit.set_syscall_args(call.args);
         tracee::set_regs(real, &exit)?;
         let path = self.reader.file_path(file)?;
-        fill_from_file(self.stash.mem(tgid)?, &path, call.result as u64, offset, len)
-            .map_err(|e| self.divergence(event, format!("cannot fill the mapping of {}: {e}", path.display()), vec![]))
+        fill_from_file(
+            self.stash.mem(tgid)?,
+            &path,
+            call.result as u64,
+            offset,
+            len,
+        )
+        .map_err(|e| {
+            self.divergence(
+                event,
+                format!("cannot fill the mapping of {}: {e}", path.display()),
+                vec![],
+            )
+        })
     }
 
     fn exec(&mut self, event: &Event, regs: Regs, image: &ExecImage) -> Result<(), ReplayError> {
@@ -359,7 +495,11 @@ impl Replayer {
         self.stash.mem(tgid)?.write(at, &path)?;
         let mut call = regs;
         let args = regs.syscall_args();
-        let (argv, envp) = if regs.orig_rax() == libc::SYS_execveat as u64 { (args[2], args[3]) } else { (args[1], args[2]) };
+        let (argv, envp) = if regs.orig_rax() == libc::SYS_execveat as u64 {
+            (args[2], args[3])
+        } else {
+            (args[1], args[2])
+        };
         call.0[Regs::ORIG_RAX] = libc::SYS_execve as u64;
         call.set_syscall_args(&[at, argv, envp, 0, 0, 0]);
         let done = self.execute(event, real, &call, UntilVfork::No)?;
@@ -372,7 +512,11 @@ impl Replayer {
 
     /// Right after an exec: the recorded initial stack and registers, and
     /// the recorded contents of mapped files that are not the trace's copy.
-    pub(super) fn restore_exec_image(&mut self, rec_tid: i32, image: &ExecImage) -> Result<(), ReplayError> {
+    pub(super) fn restore_exec_image(
+        &mut self,
+        rec_tid: i32,
+        image: &ExecImage,
+    ) -> Result<(), ReplayError> {
         let t = &self.threads[&rec_tid];
         let (real, tgid) = (t.real, t.real_tgid);
         self.stash.forget_mem(tgid);
@@ -420,6 +564,72 @@ impl Replayer {
     }
 }
 
+impl Replayer {
+    /// A syscall that waits with a temporary signal mask (rt_sigsuspend,
+    /// ppoll, pselect6, epoll_pwait) and was interrupted by the signal of the
+    /// next event: the handler must run under that temporary mask, so replay
+    /// really suspends with it, the signal already queued, and then writes
+    /// the recorded result.
+    fn interrupted_with_sigmask(
+        &mut self,
+        event: &Event,
+        regs: Regs,
+        call: &SyscallCall,
+    ) -> Result<Option<()>, ReplayError> {
+        const ERESTARTSYS: i64 = 512;
+        const ERESTART_RESTARTBLOCK: i64 = 516;
+        let interrupted = call.result == -(libc::EINTR as i64)
+            || (-ERESTART_RESTARTBLOCK..=-ERESTARTSYS).contains(&call.result);
+        if !interrupted {
+            return Ok(None);
+        }
+        let t = self.thread(event)?;
+        let (real, tgid) = (t.real, t.real_tgid);
+        let args = call.args;
+        let mask = match call.nr as i64 {
+            libc::SYS_rt_sigsuspend => args[0],
+            libc::SYS_ppoll => args[3],
+            libc::SYS_epoll_pwait | libc::SYS_epoll_pwait2 => args[4],
+            libc::SYS_pselect6 if args[5] != 0 => self.stash.mem(tgid)?.read_u64(args[5])?,
+            _ => return Ok(None),
+        };
+        if mask == 0 {
+            return Ok(None);
+        }
+        let signo = match self.peek_event()? {
+            Some(Event {
+                tid,
+                kind:
+                    EventKind::Signal {
+                        signo,
+                        synchronous: false,
+                        ..
+                    },
+                ..
+            }) if *tid == event.tid => *signo,
+            _ => return Ok(None),
+        };
+        let mem = self.stash.mem(tgid)?;
+        for w in call.writes {
+            mem.write(w.addr, &w.bytes)?;
+        }
+        let mut suspend = regs;
+        suspend.0[Regs::ORIG_RAX] = libc::SYS_rt_sigsuspend as u64;
+        suspend.set_syscall_args(&[mask, 8, 0, 0, 0, 0]);
+        let done =
+            self.execute_queueing(event, real, &suspend, UntilVfork::No, Some((tgid, signo)))?;
+        let mut exit = done
+            .exit_regs
+            .ok_or_else(|| self.divergence(event, "the thread ended while suspended", vec![]))?;
+        exit.0[Regs::RAX] = call.result as u64;
+        exit.0[Regs::ORIG_RAX] = call.nr;
+        exit.set_syscall_args(call.args);
+        tracee::set_regs(real, &exit)?;
+        self.thread_mut(event).queued_signal = Some(signo);
+        Ok(Some(()))
+    }
+}
+
 /// The recorded arguments and outcome of one syscall.
 struct SyscallCall<'a> {
     nr: u64,
@@ -439,7 +649,13 @@ fn same_contents(a: &std::path::Path, b: &std::path::Path) -> bool {
 
 /// Copies `len` bytes of `path` from `offset` into memory at `addr`, as far
 /// as the file reaches.
-fn fill_from_file(mem: &crate::tracee::ProcMem, path: &std::path::Path, addr: u64, offset: u64, len: u64) -> std::io::Result<()> {
+fn fill_from_file(
+    mem: &crate::tracee::ProcMem,
+    path: &std::path::Path,
+    addr: u64,
+    offset: u64,
+    len: u64,
+) -> std::io::Result<()> {
     let file = std::fs::File::open(path)?;
     let size = file.metadata()?.len();
     if offset >= size {
@@ -452,7 +668,12 @@ fn fill_from_file(mem: &crate::tracee::ProcMem, path: &std::path::Path, addr: u6
 }
 
 /// The bytes a successful write/writev sent, read from replayed memory.
-fn written_bytes(mem: &crate::tracee::ProcMem, nr: u64, args: &[u64; 6], result: i64) -> Result<Vec<u8>, ReplayError> {
+fn written_bytes(
+    mem: &crate::tracee::ProcMem,
+    nr: u64,
+    args: &[u64; 6],
+    result: i64,
+) -> Result<Vec<u8>, ReplayError> {
     if is_error(result) || result == 0 {
         return Ok(Vec::new());
     }

@@ -12,7 +12,9 @@ use tracing::debug;
 
 use crate::spawn::{self, SpawnError, SpawnSpec};
 use crate::syscalls;
-use crate::trace::{cpu, Event, EventKind, EventStream, OutputStream, Regs, TraceError, TraceReader};
+use crate::trace::{
+    cpu, Event, EventKind, EventStream, OutputStream, Regs, TraceError, TraceReader,
+};
 use crate::tracee::{self, RegDiff, Resume, Stop, TraceeError};
 use threads::{RThread, Stash};
 
@@ -121,6 +123,8 @@ pub type OutputSink<'a> = dyn FnMut(OutputStream, &[u8]) + 'a;
 pub struct Replayer {
     reader: TraceReader,
     stream: EventStream,
+    /// The next event, when it was looked at before its turn.
+    peeked: Option<Event>,
     /// Recorded tid -> replayed thread.
     threads: HashMap<i32, RThread>,
     stash: Stash,
@@ -139,7 +143,9 @@ impl Replayer {
         let mut stream = reader.events()?;
         let first = stream.next_event()?.ok_or_else(|| ReplayError::BadTrace {
             index: 0,
-            detail: "the recording holds no events (the recorder stopped before the program started)".into(),
+            detail:
+                "the recording holds no events (the recorder stopped before the program started)"
+                    .into(),
         })?;
         let EventKind::Syscall {
             replay: crate::trace::SyscallReplay::Exec(image),
@@ -168,6 +174,7 @@ impl Replayer {
             trace_dir: dir.to_path_buf(),
             reader,
             stream,
+            peeked: None,
             threads: HashMap::new(),
             stash: Stash::default(),
             root_real: pid,
@@ -184,7 +191,10 @@ impl Replayer {
                 Stop::Exited(_) | Stop::Killed(_) => {
                     return Err(ReplayError::BadTrace {
                         index: 0,
-                        detail: format!("the trace's copy of the executable ({}) did not start", exe.display()),
+                        detail: format!(
+                            "the trace's copy of the executable ({}) did not start",
+                            exe.display()
+                        ),
                     })
                 }
                 _ => tracee::resume(pid, Resume::Cont, 0)?,
@@ -206,7 +216,11 @@ impl Replayer {
 
     /// Replays the next event. Returns false at the end of the recording.
     pub fn step_event(&mut self, sink: &mut OutputSink) -> Result<bool, ReplayError> {
-        let Some(event) = self.stream.next_event()? else {
+        let next = match self.peeked.take() {
+            Some(e) => Some(e),
+            None => self.stream.next_event()?,
+        };
+        let Some(event) = next else {
             return Ok(false);
         };
         self.apply_event(&event, sink)?;
@@ -229,7 +243,20 @@ impl Replayer {
         })
     }
 
-    fn divergence(&self, event: &Event, detail: impl Into<String>, regs: Vec<RegDiff>) -> ReplayError {
+    /// The event after the one being replayed.
+    fn peek_event(&mut self) -> Result<Option<&Event>, ReplayError> {
+        if self.peeked.is_none() {
+            self.peeked = self.stream.next_event()?;
+        }
+        Ok(self.peeked.as_ref())
+    }
+
+    fn divergence(
+        &self,
+        event: &Event,
+        detail: impl Into<String>,
+        regs: Vec<RegDiff>,
+    ) -> ReplayError {
         ReplayError::Divergence(Box::new(Divergence {
             index: self.index,
             tid: event.tid,
@@ -240,10 +267,15 @@ impl Replayer {
     }
 
     fn thread(&self, event: &Event) -> Result<&RThread, ReplayError> {
-        self.threads.get(&event.tid).ok_or_else(|| ReplayError::BadTrace {
-            index: self.index,
-            detail: format!("event for thread {} which does not exist at this point", event.tid),
-        })
+        self.threads
+            .get(&event.tid)
+            .ok_or_else(|| ReplayError::BadTrace {
+                index: self.index,
+                detail: format!(
+                    "event for thread {} which does not exist at this point",
+                    event.tid
+                ),
+            })
     }
 
     /// Waits for the next stop of `real`, keeping other threads' stops.

@@ -22,6 +22,8 @@ pub struct RThread {
     pub at: At,
     /// Signal to deliver when the thread is next resumed.
     pub pending_signal: i32,
+    /// A signal the replayer already queued for the next Signal event.
+    pub queued_signal: Option<i32>,
     pub gone: bool,
 }
 
@@ -32,6 +34,7 @@ impl RThread {
             real_tgid,
             at: At::Boundary,
             pending_signal: 0,
+            queued_signal: None,
             gone: false,
         }
     }

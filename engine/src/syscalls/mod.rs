@@ -125,7 +125,9 @@ pub enum SyscallError {
     )]
     RestartSyscall,
     /// A region larger than [`MAX_REGION_LEN`].
-    #[error("{syscall}: output region of {len} bytes at {addr:#x} exceeds the limit of {max} bytes")]
+    #[error(
+        "{syscall}: output region of {len} bytes at {addr:#x} exceeds the limit of {max} bytes"
+    )]
     RegionTooLarge {
         syscall: &'static str,
         addr: u64,

@@ -35,58 +35,58 @@ fn ioctl_output(request: u32) -> Option<IoctlOutput> {
     use IoctlOutput::{Bytes, IfConf, Nothing};
     let output = match request {
         // Terminals (asm-generic/ioctls.h).
-        0x5401 => Bytes(TERMIOS_SIZE),       // TCGETS
-        0x5402..=0x5404 => Nothing,          // TCSETS, TCSETSW, TCSETSF
-        0x5405 => Bytes(TERMIO_SIZE),        // TCGETA
-        0x5406..=0x5408 => Nothing,          // TCSETA, TCSETAW, TCSETAF
-        0x5409..=0x540B => Nothing,          // TCSBRK, TCXONC, TCFLSH
-        0x540C..=0x540E => Nothing,          // TIOCEXCL, TIOCNXCL, TIOCSCTTY
-        0x540F => Bytes(4),                  // TIOCGPGRP
-        0x5410 => Nothing,                   // TIOCSPGRP
-        0x5411 => Bytes(4),                  // TIOCOUTQ / SIOCOUTQ
-        0x5412 => Nothing,                   // TIOCSTI
-        0x5413 => Bytes(WINSIZE_SIZE),       // TIOCGWINSZ
-        0x5414 => Nothing,                   // TIOCSWINSZ
-        0x5415 => Bytes(4),                  // TIOCMGET
-        0x5416..=0x5418 => Nothing,          // TIOCMBIS, TIOCMBIC, TIOCMSET
-        0x5419 => Bytes(4),                  // TIOCGSOFTCAR
-        0x541A => Nothing,                   // TIOCSSOFTCAR
-        0x541B => Bytes(4),                  // FIONREAD / TIOCINQ / SIOCINQ
-        0x541D => Nothing,                   // TIOCCONS
-        0x541E => Bytes(72),                 // TIOCGSERIAL (struct serial_struct)
-        0x5420..=0x5423 => Nothing,          // TIOCPKT, FIONBIO, TIOCNOTTY, TIOCSETD
-        0x5424 => Bytes(4),                  // TIOCGETD
-        0x5425 => Nothing,                   // TCSBRKP
-        0x5427 | 0x5428 => Nothing,          // TIOCSBRK, TIOCCBRK
-        0x5429 => Bytes(4),                  // TIOCGSID
-        0x802C_542A => Bytes(TERMIOS2_SIZE), // TCGETS2
+        0x5401 => Bytes(TERMIOS_SIZE),        // TCGETS
+        0x5402..=0x5404 => Nothing,           // TCSETS, TCSETSW, TCSETSF
+        0x5405 => Bytes(TERMIO_SIZE),         // TCGETA
+        0x5406..=0x5408 => Nothing,           // TCSETA, TCSETAW, TCSETAF
+        0x5409..=0x540B => Nothing,           // TCSBRK, TCXONC, TCFLSH
+        0x540C..=0x540E => Nothing,           // TIOCEXCL, TIOCNXCL, TIOCSCTTY
+        0x540F => Bytes(4),                   // TIOCGPGRP
+        0x5410 => Nothing,                    // TIOCSPGRP
+        0x5411 => Bytes(4),                   // TIOCOUTQ / SIOCOUTQ
+        0x5412 => Nothing,                    // TIOCSTI
+        0x5413 => Bytes(WINSIZE_SIZE),        // TIOCGWINSZ
+        0x5414 => Nothing,                    // TIOCSWINSZ
+        0x5415 => Bytes(4),                   // TIOCMGET
+        0x5416..=0x5418 => Nothing,           // TIOCMBIS, TIOCMBIC, TIOCMSET
+        0x5419 => Bytes(4),                   // TIOCGSOFTCAR
+        0x541A => Nothing,                    // TIOCSSOFTCAR
+        0x541B => Bytes(4),                   // FIONREAD / TIOCINQ / SIOCINQ
+        0x541D => Nothing,                    // TIOCCONS
+        0x541E => Bytes(72),                  // TIOCGSERIAL (struct serial_struct)
+        0x5420..=0x5423 => Nothing,           // TIOCPKT, FIONBIO, TIOCNOTTY, TIOCSETD
+        0x5424 => Bytes(4),                   // TIOCGETD
+        0x5425 => Nothing,                    // TCSBRKP
+        0x5427 | 0x5428 => Nothing,           // TIOCSBRK, TIOCCBRK
+        0x5429 => Bytes(4),                   // TIOCGSID
+        0x802C_542A => Bytes(TERMIOS2_SIZE),  // TCGETS2
         0x402C_542B..=0x402C_542D => Nothing, // TCSETS2, TCSETSW2, TCSETSF2
-        0x542E => Bytes(32),                 // TIOCGRS485 (struct serial_rs485)
-        0x8004_5430 => Bytes(4),             // TIOCGPTN
-        0x4004_5431 => Nothing,              // TIOCSPTLCK
-        0x8004_5432 => Bytes(4),             // TIOCGDEV
-        0x4004_5436 => Nothing,              // TIOCSIG
-        0x5437 => Nothing,                   // TIOCVHANGUP
-        0x8004_5438 => Bytes(4),             // TIOCGPKT
-        0x8004_5439 => Bytes(4),             // TIOCGPTLCK
-        0x8004_5440 => Bytes(4),             // TIOCGEXCL
-        0x5441 => Nothing,                   // TIOCGPTPEER (returns an fd)
-        0x5450..=0x5452 => Nothing,          // FIONCLEX, FIOCLEX, FIOASYNC
-        0x5456 => Bytes(TERMIOS_SIZE),       // TIOCGLCKTRMIOS
-        0x5457 => Nothing,                   // TIOCSLCKTRMIOS
-        0x545D => Bytes(80),                 // TIOCGICOUNT
-        0x5460 => Bytes(8),                  // FIOQSIZE
+        0x542E => Bytes(32),                  // TIOCGRS485 (struct serial_rs485)
+        0x8004_5430 => Bytes(4),              // TIOCGPTN
+        0x4004_5431 => Nothing,               // TIOCSPTLCK
+        0x8004_5432 => Bytes(4),              // TIOCGDEV
+        0x4004_5436 => Nothing,               // TIOCSIG
+        0x5437 => Nothing,                    // TIOCVHANGUP
+        0x8004_5438 => Bytes(4),              // TIOCGPKT
+        0x8004_5439 => Bytes(4),              // TIOCGPTLCK
+        0x8004_5440 => Bytes(4),              // TIOCGEXCL
+        0x5441 => Nothing,                    // TIOCGPTPEER (returns an fd)
+        0x5450..=0x5452 => Nothing,           // FIONCLEX, FIOCLEX, FIOASYNC
+        0x5456 => Bytes(TERMIOS_SIZE),        // TIOCGLCKTRMIOS
+        0x5457 => Nothing,                    // TIOCSLCKTRMIOS
+        0x545D => Bytes(80),                  // TIOCGICOUNT
+        0x5460 => Bytes(8),                   // FIOQSIZE
         // Virtual consoles.
-        0x4B33 => Bytes(1),           // KDGKBTYPE
-        0x4B3A => Nothing,            // KDSETMODE
-        0x4B3B => Bytes(4),           // KDGETMODE
-        0x4B44 => Bytes(4),           // KDGKBMODE
-        0x4B45 => Nothing,            // KDSKBMODE
-        0x5600 => Bytes(4),           // VT_OPENQRY
-        0x5601 => Bytes(8),           // VT_GETMODE
-        0x5602 => Nothing,            // VT_SETMODE
-        0x5603 => Bytes(6),           // VT_GETSTATE
-        0x5606 | 0x5607 => Nothing,   // VT_ACTIVATE, VT_WAITACTIVE
+        0x4B33 => Bytes(1),         // KDGKBTYPE
+        0x4B3A => Nothing,          // KDSETMODE
+        0x4B3B => Bytes(4),         // KDGETMODE
+        0x4B44 => Bytes(4),         // KDGKBMODE
+        0x4B45 => Nothing,          // KDSKBMODE
+        0x5600 => Bytes(4),         // VT_OPENQRY
+        0x5601 => Bytes(8),         // VT_GETMODE
+        0x5602 => Nothing,          // VT_SETMODE
+        0x5603 => Bytes(6),         // VT_GETSTATE
+        0x5606 | 0x5607 => Nothing, // VT_ACTIVATE, VT_WAITACTIVE
         // Sockets (linux/sockios.h).
         0x8901 | 0x8902 => Nothing,   // FIOSETOWN, SIOCSPGRP
         0x8903..=0x8905 => Bytes(4),  // FIOGETOWN, SIOCGPGRP, SIOCATMARK
@@ -105,29 +105,29 @@ fn ioctl_output(request: u32) -> Option<IoctlOutput> {
         0x8942 => Bytes(IFREQ_SIZE),  // SIOCGIFTXQLEN
         0x894B => Bytes(4),           // SIOCOUTQNSD
         // Files and block devices.
-        0x0001 => Bytes(4),             // FIBMAP
-        0x0002 => Bytes(4),             // FIGETBSZ
-        0x125E => Bytes(4),             // BLKROGET
-        0x1260 => Bytes(8),             // BLKGETSIZE
-        0x1268 => Bytes(4),             // BLKSSZGET
-        0x8008_1270 => Bytes(4),        // BLKBSZGET (writes an int)
-        0x8008_1272 => Bytes(8),        // BLKGETSIZE64
-        0x1278..=0x127C => Bytes(4),    // BLKIOMIN, BLKIOOPT, BLKALIGNOFF, BLKPBSZGET, BLKDISCARDZEROES
-        0x127E => Bytes(2),             // BLKROTATIONAL
-        0x8008_6601 => Bytes(4),        // FS_IOC_GETFLAGS (writes an int)
-        0x4008_6602 => Nothing,         // FS_IOC_SETFLAGS
-        0x8008_7601 => Bytes(4),        // FS_IOC_GETVERSION (writes an int)
-        0x4008_7602 => Nothing,         // FS_IOC_SETVERSION
-        0x801C_581F => Bytes(28),       // FS_IOC_FSGETXATTR
-        0x401C_5820 => Nothing,         // FS_IOC_FSSETXATTR
-        0x8100_9431 => Bytes(256),      // FS_IOC_GETFSLABEL
-        0x8011_1500 => Bytes(17),       // FS_IOC_GETFSUUID
-        0x8081_1501 => Bytes(129),      // FS_IOC_GETFSSYSFSPATH
-        0x4004_9409 => Nothing,         // FICLONE
-        0x4020_940D => Nothing,         // FICLONERANGE
-        0x8004_5200 => Bytes(4),        // RNDGETENTCNT
-        0xB701..=0xB703 => Nothing,     // NS_GET_USERNS, NS_GET_PARENT, NS_GET_NSTYPE
-        0xB704 => Bytes(4),             // NS_GET_OWNER_UID
+        0x0001 => Bytes(4),          // FIBMAP
+        0x0002 => Bytes(4),          // FIGETBSZ
+        0x125E => Bytes(4),          // BLKROGET
+        0x1260 => Bytes(8),          // BLKGETSIZE
+        0x1268 => Bytes(4),          // BLKSSZGET
+        0x8008_1270 => Bytes(4),     // BLKBSZGET (writes an int)
+        0x8008_1272 => Bytes(8),     // BLKGETSIZE64
+        0x1278..=0x127C => Bytes(4), // BLKIOMIN, BLKIOOPT, BLKALIGNOFF, BLKPBSZGET, BLKDISCARDZEROES
+        0x127E => Bytes(2),          // BLKROTATIONAL
+        0x8008_6601 => Bytes(4),     // FS_IOC_GETFLAGS (writes an int)
+        0x4008_6602 => Nothing,      // FS_IOC_SETFLAGS
+        0x8008_7601 => Bytes(4),     // FS_IOC_GETVERSION (writes an int)
+        0x4008_7602 => Nothing,      // FS_IOC_SETVERSION
+        0x801C_581F => Bytes(28),    // FS_IOC_FSGETXATTR
+        0x401C_5820 => Nothing,      // FS_IOC_FSSETXATTR
+        0x8100_9431 => Bytes(256),   // FS_IOC_GETFSLABEL
+        0x8011_1500 => Bytes(17),    // FS_IOC_GETFSUUID
+        0x8081_1501 => Bytes(129),   // FS_IOC_GETFSSYSFSPATH
+        0x4004_9409 => Nothing,      // FICLONE
+        0x4020_940D => Nothing,      // FICLONERANGE
+        0x8004_5200 => Bytes(4),     // RNDGETENTCNT
+        0xB701..=0xB703 => Nothing,  // NS_GET_USERNS, NS_GET_PARENT, NS_GET_NSTYPE
+        0xB704 => Bytes(4),          // NS_GET_OWNER_UID
         _ => return None,
     };
     Some(output)
@@ -423,29 +423,71 @@ mod tests {
             (0x8004_5200, 4),
             (0x8008_1272, 8),
         ] {
-            assert_eq!(u64::from((request >> 16) & 0x3fff), expected, "{request:#x}");
+            assert_eq!(
+                u64::from((request >> 16) & 0x3fff),
+                expected,
+                "{request:#x}"
+            );
             assert_eq!(ioctl_output(request), Some(IoctlOutput::Bytes(expected)));
         }
-        assert_eq!(ioctl_output(libc::TCGETS as u32), Some(IoctlOutput::Bytes(36)));
-        assert_eq!(ioctl_output(libc::TIOCGWINSZ as u32), Some(IoctlOutput::Bytes(8)));
-        assert_eq!(ioctl_output(libc::FIONREAD as u32), Some(IoctlOutput::Bytes(4)));
-        assert_eq!(ioctl_output(libc::FIOCLEX as u32), Some(IoctlOutput::Nothing));
-        assert_eq!(ioctl_output(libc::FIONCLEX as u32), Some(IoctlOutput::Nothing));
-        assert_eq!(ioctl_output(libc::FIONBIO as u32), Some(IoctlOutput::Nothing));
-        assert_eq!(ioctl_output(libc::TIOCSPGRP as u32), Some(IoctlOutput::Nothing));
-        assert_eq!(ioctl_output(libc::TIOCGPGRP as u32), Some(IoctlOutput::Bytes(4)));
-        assert_eq!(ioctl_output(libc::TIOCGPTN as u32), Some(IoctlOutput::Bytes(4)));
-        assert_eq!(ioctl_output(libc::TCSETSW as u32), Some(IoctlOutput::Nothing));
+        assert_eq!(
+            ioctl_output(libc::TCGETS as u32),
+            Some(IoctlOutput::Bytes(36))
+        );
+        assert_eq!(
+            ioctl_output(libc::TIOCGWINSZ as u32),
+            Some(IoctlOutput::Bytes(8))
+        );
+        assert_eq!(
+            ioctl_output(libc::FIONREAD as u32),
+            Some(IoctlOutput::Bytes(4))
+        );
+        assert_eq!(
+            ioctl_output(libc::FIOCLEX as u32),
+            Some(IoctlOutput::Nothing)
+        );
+        assert_eq!(
+            ioctl_output(libc::FIONCLEX as u32),
+            Some(IoctlOutput::Nothing)
+        );
+        assert_eq!(
+            ioctl_output(libc::FIONBIO as u32),
+            Some(IoctlOutput::Nothing)
+        );
+        assert_eq!(
+            ioctl_output(libc::TIOCSPGRP as u32),
+            Some(IoctlOutput::Nothing)
+        );
+        assert_eq!(
+            ioctl_output(libc::TIOCGPGRP as u32),
+            Some(IoctlOutput::Bytes(4))
+        );
+        assert_eq!(
+            ioctl_output(libc::TIOCGPTN as u32),
+            Some(IoctlOutput::Bytes(4))
+        );
+        assert_eq!(
+            ioctl_output(libc::TCSETSW as u32),
+            Some(IoctlOutput::Nothing)
+        );
         assert_eq!(ioctl_output(0x1234_5678), None);
     }
 
     #[test]
     fn futex_command_masks_flags() {
-        assert_eq!(futex_command(libc::FUTEX_WAIT_PRIVATE as u64), 0);
         assert_eq!(
-            futex_command(libc::FUTEX_WAIT_BITSET as u64 | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME),
+            futex_command((libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG) as u64),
+            0
+        );
+        assert_eq!(
+            futex_command(
+                libc::FUTEX_WAIT_BITSET as u64 | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME
+            ),
             9
         );
-        assert_eq!(futex_command(libc::FUTEX_LOCK_PI_PRIVATE as u64), 6);
+        assert_eq!(
+            futex_command((libc::FUTEX_LOCK_PI | libc::FUTEX_PRIVATE_FLAG) as u64),
+            6
+        );
     }
 }

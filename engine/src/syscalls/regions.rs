@@ -159,7 +159,12 @@ impl Ctx<'_> {
     }
 
     /// `count * size` bytes at `addr`, overflow-checked.
-    pub(super) fn push_array(&mut self, addr: u64, count: u64, size: u64) -> Result<(), SyscallError> {
+    pub(super) fn push_array(
+        &mut self,
+        addr: u64,
+        count: u64,
+        size: u64,
+    ) -> Result<(), SyscallError> {
         match count.checked_mul(size) {
             Some(len) => self.push(addr, len),
             None if addr == 0 => Ok(()),

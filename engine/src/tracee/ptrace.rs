@@ -44,7 +44,14 @@ pub fn resume(tid: i32, how: Resume, signal: i32) -> Result<(), TraceeError> {
 
 pub fn set_options(tid: i32, options: libc::c_int) -> Result<(), TraceeError> {
     // SAFETY: PTRACE_SETOPTIONS takes the option bits in `data`, no pointers.
-    let ret = unsafe { libc::ptrace(libc::PTRACE_SETOPTIONS, tid, 0usize, options as libc::c_long) };
+    let ret = unsafe {
+        libc::ptrace(
+            libc::PTRACE_SETOPTIONS,
+            tid,
+            0usize,
+            options as libc::c_long,
+        )
+    };
     check("SETOPTIONS", tid, ret).map(|_| ())
 }
 
@@ -114,14 +121,7 @@ pub fn get_syscall_info_op(tid: i32) -> Result<SyscallInfoOp, TraceeError> {
     let mut info = std::mem::MaybeUninit::<libc::ptrace_syscall_info>::zeroed();
     let size = std::mem::size_of::<libc::ptrace_syscall_info>();
     // SAFETY: the kernel writes at most `size` bytes into `info`.
-    let ret = unsafe {
-        libc::ptrace(
-            libc::PTRACE_GET_SYSCALL_INFO,
-            tid,
-            size,
-            info.as_mut_ptr(),
-        )
-    };
+    let ret = unsafe { libc::ptrace(libc::PTRACE_GET_SYSCALL_INFO, tid, size, info.as_mut_ptr()) };
     check("GET_SYSCALL_INFO", tid, ret)?;
     // SAFETY: zero-initialised and partly filled by the kernel: every byte is initialised.
     let info = unsafe { info.assume_init() };
