@@ -71,6 +71,15 @@ pub(crate) fn file_id(path: &str) -> Option<FileId> {
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
+/// The recorder's own stdout/stderr, unless it is /dev/null: then the
+/// program's writes to /dev/null are not output to re-emit.
+fn output_id(path: &str) -> Option<FileId> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let m = std::fs::metadata(path).ok()?;
+    let dev_null = m.file_type().is_char_device() && m.rdev() == libc::makedev(1, 3);
+    (!dev_null).then(|| (m.dev(), m.ino()))
+}
+
 /// Records `opts.exe` into `opts.trace_dir`.
 pub fn record(opts: &RecordOptions) -> Result<RecordSummary, RecordError> {
     let cpu_index = spawn::current_cpu();
@@ -156,8 +165,8 @@ impl Recorder {
             root_exit: None,
             current: Some(pid),
             slice_events: 0,
-            stdout_id: file_id("/proc/self/fd/1"),
-            stderr_id: file_id("/proc/self/fd/2"),
+            stdout_id: output_id("/proc/self/fd/1"),
+            stderr_id: output_id("/proc/self/fd/2"),
             exec_seen: false,
             exiting: None,
         }
@@ -172,10 +181,10 @@ impl Recorder {
     }
 
     pub(crate) fn mem(&mut self, tgid: i32) -> Result<&ProcMem, RecordError> {
-        if !self.mems.contains_key(&tgid) {
-            self.mems.insert(tgid, ProcMem::open(tgid)?);
+        match self.mems.entry(tgid) {
+            std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+            std::collections::hash_map::Entry::Vacant(v) => Ok(v.insert(ProcMem::open(tgid)?)),
         }
-        Ok(&self.mems[&tgid])
     }
 
     fn emit(&mut self, event: Event) -> Result<(), RecordError> {
@@ -449,7 +458,10 @@ impl Recorder {
             })?;
             self.current = None;
         }
-        self.threads.get_mut(&tid).unwrap().state = TState::InSyscall { entry, blocking };
+        self.threads.get_mut(&tid).unwrap().state = TState::InSyscall {
+            entry: Box::new(entry),
+            blocking,
+        };
         tracee::resume(tid, Resume::Syscall, 0)?;
         Ok(())
     }

@@ -60,22 +60,34 @@ impl Recorder {
                 });
             }
             _ => {
+                // Failed calls may write too (nanosleep's remaining time on EINTR).
+                // restart_syscall writes what the call it continues writes.
+                let (nr, args) = match (entry.nr as i64, self.threads[&tid].restart_block) {
+                    (libc::SYS_restart_syscall, Some(interrupted)) => interrupted,
+                    _ => (entry.nr, entry.args),
+                };
+                let mem = self.mem(tgid)?;
+                let regions = syscalls::output_regions(nr, &args, result, &MemReader(mem))?;
+                for r in regions {
+                    let bytes = mem.read(r.addr, r.len)?;
+                    writes.push(MemWrite {
+                        addr: r.addr,
+                        bytes,
+                    });
+                }
                 if !is_error(result) {
-                    let mem = self.mem(tgid)?;
-                    let regions =
-                        syscalls::output_regions(entry.nr, &entry.args, result, &MemReader(mem))?;
-                    for r in regions {
-                        let bytes = mem.read(r.addr, r.len)?;
-                        writes.push(MemWrite {
-                            addr: r.addr,
-                            bytes,
-                        });
-                    }
                     output = self.output_stream(tgid, entry);
                 }
                 SyscallReplay::Emulate
             }
         };
+        const ERESTART_RESTARTBLOCK: i64 = -516;
+        let t = self.threads.get_mut(&tid).unwrap();
+        if result == ERESTART_RESTARTBLOCK {
+            t.restart_block = Some((entry.nr, entry.args));
+        } else if entry.nr as i64 == libc::SYS_restart_syscall {
+            t.restart_block = None;
+        }
         Ok(Event {
             tid,
             regs: entry.regs,

@@ -20,7 +20,7 @@ pub enum TState {
     /// Running user code: the current thread.
     Running,
     /// Inside a syscall; `blocking` when other threads may run meanwhile.
-    InSyscall { entry: Entry, blocking: bool },
+    InSyscall { entry: Box<Entry>, blocking: bool },
     /// A blocking syscall completed; its event is recorded when the thread
     /// is next scheduled.
     SyscallDone(Box<Event>),
@@ -43,6 +43,9 @@ pub struct Thread {
     pub deferred_signals: VecDeque<[u8; 128]>,
     /// The siginfo of a deferred signal the recorder re-sent just now.
     pub reinjecting: Option<[u8; 128]>,
+    /// The syscall (number, arguments) that returned -ERESTART_RESTARTBLOCK:
+    /// a later restart_syscall continues it.
+    pub restart_block: Option<(u64, [u64; 6])>,
 }
 
 impl Thread {
@@ -57,6 +60,7 @@ impl Thread {
             last_stop_regs: None,
             deferred_signals: VecDeque::new(),
             reinjecting: None,
+            restart_block: None,
         }
     }
 

@@ -388,16 +388,12 @@ impl Replayer {
         } else {
             real
         };
-        loop {
-            match self.wait_for(real)? {
-                Stop::Signal(libc::SIGSTOP) => break,
-                other => {
-                    return Err(ReplayError::BadTrace {
-                        index: self.index,
-                        detail: format!("new thread {real} first stopped with {other:?}"),
-                    })
-                }
-            }
+        let first = self.wait_for(real)?;
+        if first != Stop::Signal(libc::SIGSTOP) {
+            return Err(ReplayError::BadTrace {
+                index: self.index,
+                detail: format!("new thread {real} first stopped with {first:?}"),
+            });
         }
         self.threads.insert(recorded, RThread::new(real, tgid));
         Ok(tgid)

@@ -67,10 +67,10 @@ impl Stash {
 
     /// The memory of process `tgid`, opened on first use.
     pub fn mem(&mut self, tgid: i32) -> Result<&ProcMem, TraceeError> {
-        if !self.mems.contains_key(&tgid) {
-            self.mems.insert(tgid, ProcMem::open(tgid)?);
+        match self.mems.entry(tgid) {
+            std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+            std::collections::hash_map::Entry::Vacant(v) => Ok(v.insert(ProcMem::open(tgid)?)),
         }
-        Ok(&self.mems[&tgid])
     }
 
     /// Forgets the memory handle of `tgid` (after exec or exit).
