@@ -76,7 +76,7 @@ pub fn run(dir: Option<PathBuf>, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn line(index: u64, event: &Event) -> String {
+pub fn line(index: u64, event: &Event) -> String {
     let what = match &event.kind {
         EventKind::Syscall {
             nr,

@@ -1,0 +1,1 @@
+//! Source-level debugging data from DWARF (gimli, object).
