@@ -258,3 +258,60 @@ fn copy_dir(from: &Path, to: &Path) {
         fs::copy(&p, to.join("files").join(p.file_name().unwrap())).unwrap();
     }
 }
+
+#[test]
+fn unsupported_syscall_stops_recording_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, trace) = record(tmp.path(), &[&fixture("unsupported"), "ptrace"], b"");
+    assert_fails_naming(&out, &["ptrace", "number 101", "cannot record"]);
+    assert!(out.stdout_text().contains("before the syscall"));
+    assert!(
+        !out.stdout_text().contains("after the syscall"),
+        "the program must not go on"
+    );
+    // What was recorded up to there is a replayable (incomplete) trace.
+    let rep = replay_check(&trace);
+    assert_eq!(rep.code, Some(0), "{}", rep.stderr_text());
+    assert_eq!(rep.stdout_text(), "before the syscall\n");
+
+    let (out, _) = record(tmp.path(), &[&fixture("unsupported"), "unknown"], b"");
+    assert_fails_naming(&out, &["number 999"]);
+}
+
+/// A trace holds copies of what the program mapped: it replays after the
+/// program is deleted.
+#[test]
+fn replays_after_the_program_is_deleted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exe = tmp.path().join("hello-copy");
+    fs::copy(fixture("hello"), &exe).unwrap();
+    let (rec, trace) = record(tmp.path(), &[exe.to_str().unwrap(), "x"], b"");
+    assert_eq!(rec.code, Some(0), "{}", rec.stderr_text());
+    fs::remove_file(&exe).unwrap();
+    let rep = replay_check(&trace);
+    assert_eq!(rep.code, Some(0), "{}", rep.stderr_text());
+    assert_eq!(rep.stdout_text(), rec.stdout_text());
+}
+
+/// A trace recorded on another CPU (different CPUID) is refused with a
+/// message naming both CPUs.
+#[test]
+fn trace_from_another_cpu_is_refused() {
+    use rewind_engine::trace::{TraceReader, TraceWriter};
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = recorded_hello(tmp.path());
+    let mut header = TraceReader::open(&trace).unwrap().header().clone();
+    header.cpu.model ^= 0x7;
+    if let Some(leaf) = header.cpu.leaves.iter_mut().find(|l| l.leaf == 1) {
+        leaf.ecx ^= 1 << 9;
+    }
+    let other = tmp.path().join("other-cpu");
+    drop(TraceWriter::create(&other, &header).unwrap());
+    fs::copy(trace.join("events"), other.join("events")).unwrap();
+    for entry in fs::read_dir(trace.join("files")).unwrap() {
+        let p = entry.unwrap().path();
+        fs::copy(&p, other.join("files").join(p.file_name().unwrap())).unwrap();
+    }
+    let out = replay_check(&other);
+    assert_fails_naming(&out, &["different CPU", "recorded on", "CPUID"]);
+}
