@@ -52,4 +52,6 @@ fixture_tests! {
     syscalls_small: "syscalls", &["2000"], b"", 0, "2000";
     compute_small: "compute", &["100000"], b"", 0, "";
     rust_threads: "rthreads", &[], b"", 0, "";
+    spin: "spin", &[], b"", 0, "flag=42";
+    spin_o2: "spin-O2", &[], b"", 0, "fired=1";
 }

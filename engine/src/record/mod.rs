@@ -5,8 +5,9 @@ mod exec_image;
 mod syscall_exit;
 mod threads;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 use thiserror::Error;
 use tracing::{debug, trace};
 
@@ -16,7 +17,7 @@ use crate::trace::{
     cpu, Event, EventKind, Header, ProgressMode, RecordingEnd, Regs, TraceError, TraceWriter,
     FORMAT_VERSION,
 };
-use crate::tracee::{self, ProcMem, Resume, Stop, TraceeError, WaitResult};
+use crate::tracee::{self, ProcMem, Resume, Stop, TraceeError, WaitAlarm, WaitResult};
 use threads::{Entry, TState, Thread};
 
 #[derive(Debug, Error)]
@@ -63,6 +64,10 @@ pub struct RecordSummary {
 /// gets its turn (fairness; switching only happens at events).
 const TIME_SLICE_EVENTS: u32 = 64;
 
+/// How long the current thread may run user code without an event while a
+/// signal waits for it or another thread is ready, before it is interrupted.
+const SLICE: Duration = Duration::from_millis(20);
+
 /// Identity (st_dev, st_ino) of a file descriptor's open file.
 pub(crate) type FileId = (u64, u64);
 
@@ -106,7 +111,8 @@ pub fn record(opts: &RecordOptions) -> Result<RecordSummary, RecordError> {
         seccomp: true,
         cpu: cpu_index,
     })?;
-    let mut rec = Recorder::new(writer, pid, opts.exe.clone());
+    let alarm = WaitAlarm::new()?;
+    let mut rec = Recorder::new(writer, pid, opts.exe.clone(), alarm);
     let result = rec.run();
     if result.is_err() {
         rec.kill_all();
@@ -145,10 +151,16 @@ pub(crate) struct Recorder {
     /// gone, so that the kernel's last writes (the CLONE_CHILD_CLEARTID word)
     /// land at the same point in the event order as in replay.
     exiting: Option<i32>,
+    /// Wakes the recorder while the current thread runs too long.
+    alarm: WaitAlarm,
+    /// When the current thread last stopped.
+    current_since: Instant,
+    /// Threads sent a SIGSTOP to interrupt them, not yet seen stopping.
+    interrupts_sent: HashSet<i32>,
 }
 
 impl Recorder {
-    fn new(writer: TraceWriter, pid: i32, root_exe: String) -> Recorder {
+    fn new(writer: TraceWriter, pid: i32, root_exe: String, alarm: WaitAlarm) -> Recorder {
         let mut threads = HashMap::new();
         let mut root = Thread::new(pid, pid);
         root.born = true;
@@ -169,6 +181,9 @@ impl Recorder {
             stderr_id: output_id("/proc/self/fd/2"),
             exec_seen: false,
             exiting: None,
+            alarm,
+            current_since: Instant::now(),
+            interrupts_sent: HashSet::new(),
         }
     }
 
@@ -199,11 +214,96 @@ impl Recorder {
             if self.current.is_none() && self.exiting.is_none() {
                 self.schedule()?;
             }
-            let w = tracee::wait_any()?;
-            self.handle(w)?;
+            if self.needs_deadline() {
+                self.alarm.arm(SLICE);
+            } else {
+                self.alarm.disarm();
+            }
+            match tracee::wait_any_until_alarm(&self.alarm)? {
+                Some(w) => {
+                    if Some(w.tid) == self.current {
+                        self.current_since = Instant::now();
+                    }
+                    self.handle(w)?;
+                }
+                None => self.check_slice()?,
+            }
         }
+        self.alarm.disarm();
         self.root_exit
             .ok_or_else(|| RecordError::Internal("the program's exit status was never seen".into()))
+    }
+
+    /// Whether the current thread must not run on indefinitely: a deferred
+    /// signal waits for its next event, or another thread is ready.
+    fn needs_deadline(&self) -> bool {
+        let Some(tid) = self.current else {
+            return false;
+        };
+        let Some(t) = self.threads.get(&tid) else {
+            return false;
+        };
+        matches!(t.state, TState::Running)
+            && (!t.deferred_signals.is_empty() || self.others_ready(tid))
+    }
+
+    /// The alarm fired: interrupt the current thread if it ran a whole slice.
+    fn check_slice(&mut self) -> Result<(), RecordError> {
+        let Some(tid) = self.current else {
+            return Ok(());
+        };
+        if !self.needs_deadline()
+            || self.current_since.elapsed() < SLICE
+            || self.interrupts_sent.contains(&tid)
+        {
+            return Ok(());
+        }
+        debug!(
+            tid,
+            "interrupting a thread that runs too long without an event"
+        );
+        let tgid = self.threads[&tid].tgid;
+        tracee::tgkill(tgid, tid, libc::SIGSTOP)?;
+        self.interrupts_sent.insert(tid);
+        Ok(())
+    }
+
+    /// The thread stopped for the recorder's SIGSTOP, somewhere in user code:
+    /// record the point so that replay can find it, then deliver the deferred
+    /// signal there or let another thread run.
+    fn interrupted(&mut self, tid: i32) -> Result<(), RecordError> {
+        if !matches!(self.threads[&tid].state, TState::Running) || self.current != Some(tid) {
+            tracee::resume(tid, Resume::Cont, 0)?;
+            return Ok(());
+        }
+        let tgid = self.threads[&tid].tgid;
+        let regs = tracee::get_regs(tid)?;
+        let fpregs = tracee::get_fpregs(tid)?;
+        let mem = self.mem(tgid)?;
+        let memory_digest =
+            crate::digest::writable_memory_digest(tgid, mem, regs.rsp()).map_err(|e| {
+                RecordError::Internal(format!("cannot read the memory of process {tgid}: {e}"))
+            })?;
+        self.emit(Event {
+            tid,
+            regs,
+            kind: EventKind::Interrupt {
+                fpregs,
+                memory_digest,
+            },
+        })?;
+        let t = self.threads.get_mut(&tid).unwrap();
+        if let Some(info) = t.deferred_signals.pop_front() {
+            let signo = i32::from_le_bytes([info[0], info[1], info[2], info[3]]);
+            t.reinjecting = Some(info);
+            t.last_stop_regs = Some(regs);
+            tracee::tgkill(tgid, tid, signo)?;
+            tracee::resume(tid, Resume::Cont, 0)?;
+        } else {
+            t.state = TState::Ready { signal: 0 };
+            self.current = None;
+        }
+        Ok(())
     }
 
     /// Picks the next thread to run user code, round robin, and resumes it.
@@ -561,6 +661,9 @@ impl Recorder {
         if !t.initial_stop_seen && sig == libc::SIGSTOP {
             t.initial_stop_seen = true;
             return Ok(());
+        }
+        if sig == libc::SIGSTOP && self.interrupts_sent.remove(&tid) {
+            return self.interrupted(tid);
         }
         let Some(mut info) = tracee::get_siginfo(tid)? else {
             // A group-stop (job control): ignore it, keep running.

@@ -81,6 +81,7 @@ pub fn describe(kind: &EventKind) -> String {
         EventKind::Signal { signo, .. } => format!("signal {}", signal_name(*signo)),
         EventKind::Rdtsc { aux: None, .. } => "rdtsc".into(),
         EventKind::Rdtsc { aux: Some(_), .. } => "rdtscp".into(),
+        EventKind::Interrupt { .. } => "interruption in user code".into(),
     }
 }
 
@@ -223,6 +224,7 @@ impl Replayer {
         let Some(event) = next else {
             return Ok(false);
         };
+        tracing::trace!(index = self.index, tid = event.tid, what = %describe(&event.kind), "replaying event");
         self.apply_event(&event, sink)?;
         self.index += 1;
         Ok(true)

@@ -132,6 +132,17 @@ pub enum EventKind {
     },
     /// A trapped rdtsc/rdtscp: the recorded counter value (and TSC_AUX).
     Rdtsc { tsc: u64, aux: Option<u32> },
+    /// The recorder stopped the thread in the middle of user code (it ran too
+    /// long without an event while a signal was pending or another thread
+    /// was ready). Replay stops at the first execution of `regs.rip` where
+    /// registers, extended state and memory all match (DESIGN §5).
+    Interrupt {
+        /// The 512-byte FXSAVE area (x87, SSE registers, MXCSR).
+        #[serde(with = "serde_bytes_compat")]
+        fpregs: Vec<u8>,
+        /// CRC-32 of the process's writable memory.
+        memory_digest: u32,
+    },
 }
 
 /// Written as the last frame of a complete recording.

@@ -139,3 +139,12 @@ pub fn tgkill(tgid: i32, tid: i32, signal: i32) -> Result<(), TraceeError> {
     let ret = unsafe { libc::syscall(libc::SYS_tgkill, tgid, tid, signal) };
     check("tgkill", tid, ret).map(|_| ())
 }
+
+/// The 512-byte FXSAVE area: x87 and SSE state.
+pub fn get_fpregs(tid: i32) -> Result<Vec<u8>, TraceeError> {
+    let mut raw = [0u8; 512];
+    // SAFETY: PTRACE_GETFPREGS writes one 512-byte user_fpregs_struct to `raw`.
+    let ret = unsafe { libc::ptrace(libc::PTRACE_GETFPREGS, tid, 0usize, raw.as_mut_ptr()) };
+    check("GETFPREGS", tid, ret)?;
+    Ok(raw.to_vec())
+}

@@ -58,6 +58,106 @@ fn wait(pid: i32) -> Result<WaitResult, TraceeError> {
     }
 }
 
+/// Waits for the next stop of any tracee, or until `alarm` fires (`None`).
+pub fn wait_any_until_alarm(alarm: &WaitAlarm) -> Result<Option<WaitResult>, TraceeError> {
+    let _ = alarm;
+    let mut status = 0;
+    // SAFETY: waitpid writes one int to `status`.
+    let tid = unsafe { libc::waitpid(-1, &mut status, libc::__WALL) };
+    if tid == -1 {
+        let err = std::io::Error::last_os_error();
+        if err.raw_os_error() == Some(libc::EINTR) {
+            return Ok(None);
+        }
+        return Err(TraceeError::Wait(err));
+    }
+    Ok(Some(decode(tid, status)))
+}
+
+/// A periodic timer that interrupts the calling thread's waitpid, so that
+/// the recorder can act on a tracee that runs too long without a stop.
+/// The signal is a real-time one with an empty handler, sent to this thread only.
+pub struct WaitAlarm {
+    timer: libc::timer_t,
+    armed: bool,
+}
+
+extern "C" fn ignore_signal(_: libc::c_int) {}
+
+impl WaitAlarm {
+    fn signal() -> libc::c_int {
+        libc::SIGRTMAX() - 1
+    }
+
+    pub fn new() -> Result<WaitAlarm, TraceeError> {
+        let sig = Self::signal();
+        // SAFETY: installs a handler that does nothing, without SA_RESTART so
+        // that a blocked waitpid returns EINTR; the sigaction struct is zeroed
+        // plain data.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = ignore_signal as *const () as usize;
+            libc::sigemptyset(&mut action.sa_mask);
+            if libc::sigaction(sig, &action, std::ptr::null_mut()) == -1 {
+                return Err(TraceeError::Wait(std::io::Error::last_os_error()));
+            }
+        }
+        // SAFETY: sigevent is plain data; timer_create writes the timer id.
+        let timer = unsafe {
+            let mut event: libc::sigevent = std::mem::zeroed();
+            event.sigev_notify = libc::SIGEV_THREAD_ID;
+            event.sigev_signo = sig;
+            event.sigev_notify_thread_id = libc::gettid();
+            let mut timer: libc::timer_t = std::ptr::null_mut();
+            if libc::timer_create(libc::CLOCK_MONOTONIC, &mut event, &mut timer) == -1 {
+                return Err(TraceeError::Wait(std::io::Error::last_os_error()));
+            }
+            timer
+        };
+        Ok(WaitAlarm {
+            timer,
+            armed: false,
+        })
+    }
+
+    /// Fires every `period` until disarmed (periodic, so that a tick lost
+    /// just before waitpid blocks is followed by another).
+    pub fn arm(&mut self, period: std::time::Duration) {
+        if self.armed {
+            return;
+        }
+        self.set(period);
+        self.armed = true;
+    }
+
+    pub fn disarm(&mut self) {
+        if self.armed {
+            self.set(std::time::Duration::ZERO);
+            self.armed = false;
+        }
+    }
+
+    fn set(&self, period: std::time::Duration) {
+        let ts = libc::timespec {
+            tv_sec: period.as_secs() as libc::time_t,
+            tv_nsec: period.subsec_nanos() as libc::c_long,
+        };
+        let spec = libc::itimerspec {
+            it_interval: ts,
+            it_value: ts,
+        };
+        // SAFETY: `spec` is a valid itimerspec and the timer exists until drop.
+        unsafe { libc::timer_settime(self.timer, 0, &spec, std::ptr::null_mut()) };
+    }
+}
+
+impl Drop for WaitAlarm {
+    fn drop(&mut self) {
+        // SAFETY: the timer was created by timer_create and is deleted once.
+        unsafe { libc::timer_delete(self.timer) };
+    }
+}
+
 /// Waits for the next stop of any tracee.
 pub fn wait_any() -> Result<WaitResult, TraceeError> {
     wait(-1)
