@@ -52,6 +52,7 @@ fixture_tests! {
     syscalls_small: "syscalls", &["2000"], b"", 0, "2000";
     compute_small: "compute", &["100000"], b"", 0, "";
     rust_threads: "rthreads", &[], b"", 0, "";
+    spawn_vfork: "spawn", &[], b"", 0, "posix_spawn child exit_status=0";
     spin: "spin", &[], b"", 0, "flag=42";
     spin_o2: "spin-O2", &[], b"", 0, "fired=1";
 }

@@ -1,0 +1,152 @@
+//! The CLI's contract: where recordings go, `latest`, exit statuses, dump,
+//! and how a divergence is reported.
+
+mod common;
+
+use common::{fixture, record, replay_check, Outcome, LIMIT};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// Runs rewind with a given environment (no stdin).
+fn rewind_env(args: &[&str], env: &[(&str, &Path)], remove: &[&str]) -> Outcome {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rewind"));
+    cmd.args(args).stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    for k in remove {
+        cmd.env_remove(k);
+    }
+    let out = cmd.output().expect("run rewind");
+    Outcome {
+        code: out.status.code(),
+        stdout: out.stdout,
+        stderr: out.stderr,
+    }
+}
+
+#[test]
+fn default_location_numbering_and_latest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("recordings");
+    let hello = fixture("hello");
+    for n in 0..2 {
+        let out = rewind_env(&["record", &hello, "x"], &[("REWIND_DIR", &root)], &[]);
+        assert_eq!(out.code, Some(0), "{}", out.stderr_text());
+        let dir = root.join(format!("hello-{n}"));
+        assert!(
+            dir.join("header").is_file(),
+            "no trace at {}",
+            dir.display()
+        );
+        assert!(
+            out.stderr_text().contains(&dir.display().to_string()),
+            "record must say where the trace went: {}",
+            out.stderr_text()
+        );
+        let latest = std::fs::read_link(root.join("latest")).unwrap();
+        assert_eq!(latest, Path::new(&format!("hello-{n}")));
+    }
+    // replay and dump default to the latest recording.
+    let out = rewind_env(&["replay", "--check"], &[("REWIND_DIR", &root)], &[]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr_text());
+    assert!(out.stdout_text().contains("argv[1]=x"));
+    let out = rewind_env(&["dump"], &[("REWIND_DIR", &root)], &[]);
+    assert!(out.stdout_text().contains("hello-1") || out.stdout_text().contains("latest"));
+}
+
+#[test]
+fn xdg_data_home_then_home() {
+    let tmp = tempfile::tempdir().unwrap();
+    let hello = fixture("hello");
+    let out = rewind_env(
+        &["record", &hello],
+        &[("XDG_DATA_HOME", tmp.path())],
+        &["REWIND_DIR"],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr_text());
+    assert!(tmp.path().join("rewind/hello-0/header").is_file());
+    let home = tmp.path().join("home");
+    let out = rewind_env(
+        &["record", &hello],
+        &[("HOME", &home)],
+        &["REWIND_DIR", "XDG_DATA_HOME"],
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr_text());
+    assert!(home.join(".local/share/rewind/hello-0/header").is_file());
+}
+
+#[test]
+fn exit_status_is_the_programs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, _) = record(tmp.path(), &["sh", "-c", "exit 7"], b"");
+    assert_eq!(out.code, Some(7));
+    let (out, _) = record(tmp.path(), &["sh", "-c", "kill -TERM $$"], b"");
+    assert_eq!(out.code, Some(128 + 15));
+}
+
+#[test]
+fn dump_lists_events_as_text_and_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (rec, trace) = record(tmp.path(), &[&fixture("hello")], b"");
+    assert_eq!(rec.code, Some(0));
+    let text = common::rewind(&["dump", trace.to_str().unwrap()], b"", LIMIT);
+    assert_eq!(text.code, Some(0), "{}", text.stderr_text());
+    let t = text.stdout_text();
+    assert!(t.contains("execve("), "{t}");
+    assert!(t.contains("[exec "), "{t}");
+    assert!(t.contains("[Stdout]"), "{t}");
+    assert!(t.contains("exit status 0"), "{t}");
+    let json = common::rewind(&["dump", "--json", trace.to_str().unwrap()], b"", LIMIT);
+    let lines: Vec<serde_json::Value> = json
+        .stdout_text()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+        .collect();
+    assert!(lines[0]["header"]["argv"][0]
+        .as_str()
+        .unwrap()
+        .ends_with("hello"));
+    assert!(lines
+        .iter()
+        .any(|l| l["event"]["kind"]["Syscall"]["output"] == "Stdout"));
+    assert_eq!(lines.last().unwrap()["end"]["exit_code"], 0);
+}
+
+/// A trace whose recorded registers disagree with what the program does:
+/// replay stops at that event, names it and the registers, exits 1.
+#[test]
+fn divergence_names_event_syscall_and_registers() {
+    use rewind_engine::trace::{EventKind, Regs, TraceReader, TraceWriter};
+    let tmp = tempfile::tempdir().unwrap();
+    let (rec, trace) = record(tmp.path(), &[&fixture("hello")], b"");
+    assert_eq!(rec.code, Some(0));
+    let reader = TraceReader::open(&trace).unwrap();
+    let tampered = tmp.path().join("tampered");
+    let mut writer = TraceWriter::create(&tampered, reader.header()).unwrap();
+    let mut stream = reader.events().unwrap();
+    let mut index = 0;
+    let mut changed = None;
+    while let Some(mut event) = stream.next_event().unwrap() {
+        let is_write =
+            matches!(event.kind, EventKind::Syscall { nr, .. } if nr == libc::SYS_write as u64);
+        if is_write && changed.is_none() {
+            event.regs.0[Regs::RDX] += 1;
+            changed = Some(index);
+        }
+        writer.append(&event).unwrap();
+        index += 1;
+    }
+    for entry in std::fs::read_dir(trace.join("files")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, tampered.join("files").join(p.file_name().unwrap())).unwrap();
+    }
+    writer.finish(stream.end().unwrap()).unwrap();
+    let out = replay_check(&tampered);
+    assert_eq!(out.code, Some(1), "{}", out.stderr_text());
+    let err = out.stderr_text();
+    let index = changed.expect("hello writes");
+    assert!(err.contains(&format!("diverged at event {index}")), "{err}");
+    assert!(err.contains("syscall write"), "{err}");
+    assert!(err.contains("rdx"), "{err}");
+}
