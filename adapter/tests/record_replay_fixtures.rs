@@ -53,6 +53,12 @@ fixture_tests! {
     compute_small: "compute", &["100000"], b"", 0, "";
     rust_threads: "rthreads", &[], b"", 0, "";
     spawn_vfork: "spawn", &[], b"", 0, "posix_spawn child exit_status=0";
+    musl_hello: "hello-musl", &["m"], b"", 0, "argv[1]=m";
+    musl_threads: "threads-musl", &[], b"", 0, "";
+    musl_time: "time-musl", &[], b"", 0, "";
+    musl_files: "files-musl", &[], b"", 0, "";
+    musl_random: "random-musl", &[], b"", 0, "";
+    musl_spin: "spin-musl", &[], b"", 0, "flag=42";
     spin: "spin", &[], b"", 0, "flag=42";
     spin_o2: "spin-O2", &[], b"", 0, "fired=1";
 }
