@@ -68,6 +68,9 @@ const TIME_SLICE_EVENTS: u32 = 64;
 /// signal waits for it or another thread is ready, before it is interrupted.
 const SLICE: Duration = Duration::from_millis(20);
 
+/// Buffered events are written out at least this often.
+const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
+
 /// Identity (st_dev, st_ino) of a file descriptor's open file.
 pub(crate) type FileId = (u64, u64);
 
@@ -157,6 +160,7 @@ pub(crate) struct Recorder {
     current_since: Instant,
     /// Threads sent a SIGSTOP to interrupt them, not yet seen stopping.
     interrupts_sent: HashSet<i32>,
+    last_flush: Instant,
 }
 
 impl Recorder {
@@ -184,6 +188,7 @@ impl Recorder {
             alarm,
             current_since: Instant::now(),
             interrupts_sent: HashSet::new(),
+            last_flush: Instant::now(),
         }
     }
 
@@ -214,11 +219,10 @@ impl Recorder {
             if self.current.is_none() && self.exiting.is_none() {
                 self.schedule()?;
             }
-            if self.needs_deadline() {
-                self.alarm.arm(SLICE);
-            } else {
-                self.alarm.disarm();
-            }
+            // Always ticking: besides interrupting long runs, the ticks write
+            // out buffered events while the program waits, so a recorder
+            // killed then leaves them behind.
+            self.alarm.arm(SLICE);
             match tracee::wait_any_until_alarm(&self.alarm)? {
                 Some(w) => {
                     if Some(w.tid) == self.current {
@@ -226,7 +230,13 @@ impl Recorder {
                     }
                     self.handle(w)?;
                 }
-                None => self.check_slice()?,
+                None => {
+                    self.check_slice()?;
+                    if self.last_flush.elapsed() >= FLUSH_INTERVAL {
+                        self.writer.flush()?;
+                        self.last_flush = Instant::now();
+                    }
+                }
             }
         }
         self.alarm.disarm();
