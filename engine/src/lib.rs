@@ -7,6 +7,7 @@ pub mod digest;
 pub mod procmaps;
 pub mod record;
 pub mod replay;
+pub mod session;
 pub mod spawn;
 pub mod syscalls;
 pub mod trace;

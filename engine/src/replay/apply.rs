@@ -129,6 +129,10 @@ impl Replayer {
         fpregs: &[u8],
         digest: u32,
     ) -> Result<(), ReplayError> {
+        if self.thread_mut(event).arrived.take().is_some() {
+            // Already run to the point (and checked) by the caller.
+            return Ok(());
+        }
         let t = self.thread(event)?;
         let (real, tgid) = (t.real, t.real_tgid);
         let pc = event.regs.rip();
@@ -198,6 +202,9 @@ impl Replayer {
     /// the kernel really sends when replayed children exit (the recorded ones
     /// are events of their own).
     fn run_thread(&mut self, event: &Event) -> Result<Stop, ReplayError> {
+        if let Some(stop) = self.thread_mut(event).arrived.take() {
+            return Ok(stop);
+        }
         let t = self.thread(event)?;
         let real = t.real;
         let mut signal = t.pending_signal;

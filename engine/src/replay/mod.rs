@@ -3,6 +3,7 @@
 //! checking registers at every event (DESIGN §4).
 
 mod apply;
+mod control;
 mod threads;
 
 use std::collections::HashMap;
@@ -16,6 +17,7 @@ use crate::trace::{
     cpu, Event, EventKind, EventStream, OutputStream, Regs, TraceError, TraceReader,
 };
 use crate::tracee::{self, RegDiff, Resume, Stop, TraceeError};
+pub use control::{NextRun, RunEnd};
 use threads::{RThread, Stash};
 
 #[derive(Debug, Error)]

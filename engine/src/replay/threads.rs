@@ -24,6 +24,9 @@ pub struct RThread {
     pub pending_signal: i32,
     /// A signal the replayer already queued for the next Signal event.
     pub queued_signal: Option<i32>,
+    /// The stop that ends the thread's run towards its next event, when a
+    /// caller (the time-travel session) already ran it there.
+    pub arrived: Option<Stop>,
     pub gone: bool,
 }
 
@@ -35,6 +38,7 @@ impl RThread {
             at: At::Boundary,
             pending_signal: 0,
             queued_signal: None,
+            arrived: None,
             gone: false,
         }
     }

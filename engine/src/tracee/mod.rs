@@ -10,8 +10,8 @@ mod wait;
 
 pub use mem::ProcMem;
 pub use ptrace::{
-    get_event_msg, get_fpregs, get_regs, get_siginfo, get_syscall_info_op, resume, set_options,
-    set_regs, set_siginfo, tgkill, Resume, SyscallInfoOp,
+    get_debugreg, get_event_msg, get_fpregs, get_regs, get_siginfo, get_syscall_info_op, resume,
+    set_debugreg, set_options, set_regs, set_siginfo, tgkill, Resume, SyscallInfoOp,
 };
 pub use regs::{reg_index, regs_diff, RegDiff, REG_NAMES};
 pub use wait::{wait_any, wait_any_until_alarm, wait_tid, Stop, WaitAlarm, WaitResult};

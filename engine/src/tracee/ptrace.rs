@@ -27,6 +27,8 @@ pub enum Resume {
     Sysemu,
     /// Execute one instruction.
     Step,
+    /// Execute one instruction, stopping at (and skipping) a syscall.
+    SysemuStep,
 }
 
 /// Resumes `tid`, delivering `signal` (0 for none).
@@ -36,6 +38,7 @@ pub fn resume(tid: i32, how: Resume, signal: i32) -> Result<(), TraceeError> {
         Resume::Syscall => (libc::PTRACE_SYSCALL, "SYSCALL"),
         Resume::Sysemu => (libc::PTRACE_SYSEMU, "SYSEMU"),
         Resume::Step => (libc::PTRACE_SINGLESTEP, "SINGLESTEP"),
+        Resume::SysemuStep => (libc::PTRACE_SYSEMU_SINGLESTEP, "SYSEMU_SINGLESTEP"),
     };
     // SAFETY: resumption requests take no pointers; `data` is the signal number.
     let ret = unsafe { libc::ptrace(req, tid, 0usize, signal as libc::c_long) };
@@ -147,4 +150,44 @@ pub fn get_fpregs(tid: i32) -> Result<Vec<u8>, TraceeError> {
     let ret = unsafe { libc::ptrace(libc::PTRACE_GETFPREGS, tid, 0usize, raw.as_mut_ptr()) };
     check("GETFPREGS", tid, ret)?;
     Ok(raw.to_vec())
+}
+
+/// Offset of `u_debugreg` in the kernel's `struct user` (x86-64).
+const DEBUGREG_OFFSET: usize = 848;
+
+/// Reads debug register `index` (0-7) of `tid`.
+pub fn get_debugreg(tid: i32, index: usize) -> Result<u64, TraceeError> {
+    // SAFETY: PTRACE_PEEKUSER returns the word; errno distinguishes a -1 value from failure.
+    let value = unsafe {
+        *libc::__errno_location() = 0;
+        libc::ptrace(
+            libc::PTRACE_PEEKUSER,
+            tid,
+            DEBUGREG_OFFSET + 8 * index,
+            0usize,
+        )
+    };
+    // SAFETY: reading errno of this thread.
+    if value == -1 && unsafe { *libc::__errno_location() } != 0 {
+        return Err(TraceeError::Ptrace {
+            op: "PEEKUSER",
+            tid,
+            source: std::io::Error::last_os_error(),
+        });
+    }
+    Ok(value as u64)
+}
+
+/// Writes debug register `index` (0-7) of `tid`.
+pub fn set_debugreg(tid: i32, index: usize, value: u64) -> Result<(), TraceeError> {
+    // SAFETY: PTRACE_POKEUSER takes the offset and the value, no pointers.
+    let ret = unsafe {
+        libc::ptrace(
+            libc::PTRACE_POKEUSER,
+            tid,
+            DEBUGREG_OFFSET + 8 * index,
+            value as usize,
+        )
+    };
+    check("POKEUSER", tid, ret).map(|_| ())
 }

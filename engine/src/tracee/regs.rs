@@ -38,6 +38,7 @@ const fn const_str_eq(a: &str, b: &str) -> bool {
 
 impl Regs {
     pub const R10: usize = reg_index("r10");
+    pub const R11: usize = reg_index("r11");
     pub const R8: usize = reg_index("r8");
     pub const R9: usize = reg_index("r9");
     pub const RAX: usize = reg_index("rax");
@@ -110,7 +111,9 @@ pub fn regs_diff(recorded: &Regs, replayed: &Regs) -> Vec<RegDiff> {
     let mut diffs = Vec::new();
     for (i, name) in REG_NAMES.iter().enumerate() {
         let (mut a, mut b) = (recorded.0[i], replayed.0[i]);
-        if i == Regs::EFLAGS {
+        // r11 holds the flags the syscall instruction saved: TF shows there
+        // when the thread was single-stepped into the syscall.
+        if i == Regs::EFLAGS || i == Regs::R11 {
             a &= !EFLAGS_IGNORED;
             b &= !EFLAGS_IGNORED;
         }

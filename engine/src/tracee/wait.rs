@@ -42,11 +42,13 @@ fn decode(tid: i32, status: i32) -> WaitResult {
     WaitResult { tid, stop }
 }
 
+/// `__WNOTHREAD`: only this thread's tracees, so that several tracers (test
+/// threads, sessions) can live in one process without taking each other's stops.
 fn wait(pid: i32) -> Result<WaitResult, TraceeError> {
     let mut status = 0;
     loop {
         // SAFETY: waitpid writes one int to `status`.
-        let tid = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
+        let tid = unsafe { libc::waitpid(pid, &mut status, libc::__WALL | libc::__WNOTHREAD) };
         if tid == -1 {
             let err = std::io::Error::last_os_error();
             if err.raw_os_error() == Some(libc::EINTR) {
@@ -63,7 +65,7 @@ pub fn wait_any_until_alarm(alarm: &WaitAlarm) -> Result<Option<WaitResult>, Tra
     let _ = alarm;
     let mut status = 0;
     // SAFETY: waitpid writes one int to `status`.
-    let tid = unsafe { libc::waitpid(-1, &mut status, libc::__WALL) };
+    let tid = unsafe { libc::waitpid(-1, &mut status, libc::__WALL | libc::__WNOTHREAD) };
     if tid == -1 {
         let err = std::io::Error::last_os_error();
         if err.raw_os_error() == Some(libc::EINTR) {

@@ -1,0 +1,174 @@
+//! Hooks for driving a replay between events (the time-travel session):
+//! what the next event's thread runs, and handing back a stop it reached.
+
+use super::{ReplayError, Replayer};
+use crate::trace::{Event, EventKind, Regs};
+use crate::tracee::{self, ProcMem, Stop};
+
+/// How the thread of the next event reaches it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NextRun {
+    /// The thread runs user code from where it stopped until the event.
+    UserCode {
+        /// Recorded thread id.
+        tid: i32,
+        /// Thread id in this replay.
+        real: i32,
+        /// Process id in this replay.
+        real_tgid: i32,
+        end: RunEnd,
+    },
+    /// The event applies without the thread running (a signal delivered at
+    /// a boundary, a syscall whose entry was reached earlier).
+    Boundary,
+    /// No events remain.
+    End,
+}
+
+/// What ends a thread's run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunEnd {
+    /// A syscall: the run ends with the `syscall` instruction at `insn`.
+    Syscall { insn: u64 },
+    /// A fault at `pc` (a synchronous signal) or a trapped rdtsc at `pc`.
+    Fault { pc: u64, signo: i32 },
+    /// The recorder's interruption at `pc` (matched by state).
+    Interrupt { pc: u64 },
+}
+
+impl Replayer {
+    /// Describes how the next event is reached, without replaying it.
+    pub fn next_run(&mut self) -> Result<NextRun, ReplayError> {
+        let Some(event) = self.peek_event()?.cloned() else {
+            return Ok(NextRun::End);
+        };
+        let Some(t) = self.threads.get(&event.tid) else {
+            return Ok(NextRun::Boundary);
+        };
+        let end = match &event.kind {
+            EventKind::SyscallEntered { .. } | EventKind::Syscall { .. }
+                if t.at == super::threads::At::Boundary =>
+            {
+                RunEnd::Syscall {
+                    insn: event.regs.rip().wrapping_sub(2),
+                }
+            }
+            EventKind::Signal {
+                signo,
+                synchronous: true,
+                ..
+            } => RunEnd::Fault {
+                pc: event.regs.rip(),
+                signo: *signo,
+            },
+            EventKind::Rdtsc { .. } => RunEnd::Fault {
+                pc: event.regs.rip(),
+                signo: libc::SIGSEGV,
+            },
+            EventKind::Interrupt { .. } => RunEnd::Interrupt {
+                pc: event.regs.rip(),
+            },
+            _ => return Ok(NextRun::Boundary),
+        };
+        Ok(NextRun::UserCode {
+            tid: event.tid,
+            real: t.real,
+            real_tgid: t.real_tgid,
+            end,
+        })
+    }
+
+    /// The signal the thread must be resumed with (taken: it is delivered once).
+    pub fn take_pending_signal(&mut self, tid: i32) -> i32 {
+        self.threads
+            .get_mut(&tid)
+            .map(|t| std::mem::take(&mut t.pending_signal))
+            .unwrap_or(0)
+    }
+
+    /// Whether the thread will enter a signal handler when next resumed.
+    pub fn has_pending_signal(&self, tid: i32) -> bool {
+        self.threads
+            .get(&tid)
+            .is_some_and(|t| t.pending_signal != 0)
+    }
+
+    /// The recorded exit status, once the end of a complete recording is reached.
+    pub fn recorded_exit(&self) -> Option<i32> {
+        self.stream.end().map(|e| e.exit_code)
+    }
+
+    /// The caller ran the thread to the stop that ends its run; replaying the
+    /// event uses it instead of running the thread.
+    pub fn set_arrived(&mut self, tid: i32, stop: Stop) {
+        if let Some(t) = self.threads.get_mut(&tid) {
+            t.arrived = Some(stop);
+        }
+    }
+
+    /// Whether the stopped thread's state is the recorded interruption point
+    /// of the next event (registers, FXSAVE, writable memory).
+    pub fn at_interrupt_point(&mut self, tid: i32) -> Result<bool, ReplayError> {
+        let Some(Event {
+            regs: recorded,
+            kind:
+                EventKind::Interrupt {
+                    fpregs,
+                    memory_digest,
+                },
+            ..
+        }) = self.peek_event()?.cloned()
+        else {
+            return Ok(false);
+        };
+        let Some(t) = self.threads.get(&tid) else {
+            return Ok(false);
+        };
+        let (real, tgid) = (t.real, t.real_tgid);
+        let regs = tracee::get_regs(real)?;
+        if !tracee::regs_diff(&recorded, &regs).is_empty() || tracee::get_fpregs(real)? != fpregs {
+            return Ok(false);
+        }
+        let digest = crate::digest::writable_memory_digest(tgid, self.stash.mem(tgid)?, regs.rsp())
+            .map_err(|e| ReplayError::BadTrace {
+                index: self.index,
+                detail: format!("cannot read replayed memory: {e}"),
+            })?;
+        Ok(digest == memory_digest)
+    }
+
+    /// Waits for the next stop of a replayed thread (other threads' stops are kept).
+    pub fn wait_thread(&mut self, real: i32) -> Result<Stop, ReplayError> {
+        self.wait_for(real)
+    }
+
+    /// Memory of a replayed process.
+    pub fn memory(&mut self, real_tgid: i32) -> Result<&ProcMem, ReplayError> {
+        Ok(self.stash.mem(real_tgid)?)
+    }
+
+    /// Live threads: (recorded tid, replayed tid, replayed tgid).
+    pub fn live_threads(&self) -> Vec<(i32, i32, i32)> {
+        let mut v: Vec<_> = self
+            .threads
+            .iter()
+            .filter(|(_, t)| !t.gone)
+            .map(|(rec, t)| (*rec, t.real, t.real_tgid))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Registers of a replayed thread by recorded tid.
+    pub fn thread_regs(&self, tid: i32) -> Result<Option<Regs>, ReplayError> {
+        match self.threads.get(&tid) {
+            Some(t) if !t.gone => Ok(Some(tracee::get_regs(t.real)?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The next event, if any (not replayed).
+    pub fn next_event(&mut self) -> Result<Option<Event>, ReplayError> {
+        Ok(self.peek_event()?.cloned())
+    }
+}

@@ -1,0 +1,355 @@
+//! A replay you can move through in both directions (DESIGN §5, §6):
+//! breakpoints, watchpoints, stepping, and reverse execution, all landing on
+//! exact positions.
+//!
+//! Without a hardware counter a position is an event boundary plus a path of
+//! breadcrumbs (`Position`); going backwards re-runs deterministically from
+//! an earlier boundary and finds the target on the way.
+
+mod forward;
+mod position;
+mod reverse;
+mod traps;
+mod walk;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use thiserror::Error;
+
+pub use position::{Position, Segment, WatchKind, WatchSpec};
+pub use traps::MAX_WATCHPOINTS;
+
+use crate::replay::{NextRun, ReplayError, Replayer};
+use crate::trace::{Event, EventKind, OutputStream, Regs};
+use crate::tracee::{self, TraceeError};
+
+#[derive(Debug, Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+    #[error(transparent)]
+    Tracee(#[from] TraceeError),
+    #[error("all {max} hardware watchpoints are in use; remove one first")]
+    TooManyWatchpoints { max: usize },
+    #[error(
+        "a watchpoint covers 1, 2, 4 or 8 bytes aligned to its size, not {len} bytes at {addr:#x}"
+    )]
+    BadWatchpoint { addr: u64, len: u8 },
+    #[error("no live thread {tid} at this point of the recording")]
+    NoThread { tid: i32 },
+    #[error("position {position} cannot be reached: {detail}")]
+    BadPosition { position: String, detail: String },
+}
+
+/// Why a movement stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// At the start of the recording.
+    Start,
+    /// At the end of the recording; the recorded exit status when complete.
+    End {
+        exit_code: Option<i32>,
+    },
+    /// A single step finished.
+    Step,
+    Breakpoint {
+        addr: u64,
+    },
+    /// A watched location changed (or was accessed); `syscall` names the
+    /// emulated syscall that wrote it, when it was one.
+    Watchpoint {
+        watch: WatchSpec,
+        syscall: Option<u64>,
+    },
+    /// A signal is being delivered to the thread.
+    Signal {
+        signo: i32,
+    },
+    /// Arrived at the requested event or position.
+    Arrived,
+    /// Stopped on request.
+    Paused,
+}
+
+/// Where a movement stopped and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stop {
+    pub reason: StopReason,
+    /// Recorded tid of the thread the stop is about.
+    pub tid: i32,
+    pub position: Position,
+}
+
+/// A thread of the replayed program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadInfo {
+    /// Thread id as recorded.
+    pub tid: i32,
+    /// Process id as recorded... of the replayed process (pids in replay differ).
+    pub replayed_tid: i32,
+}
+
+/// Asks a running movement to stop, from any thread.
+#[derive(Clone, Debug, Default)]
+pub struct PauseHandle(Arc<AtomicBool>);
+
+impl PauseHandle {
+    pub fn request(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+    fn take(&self) -> bool {
+        self.0.swap(false, Ordering::SeqCst)
+    }
+}
+
+/// A replay session over one recording.
+pub struct Session {
+    trace_dir: PathBuf,
+    replayer: Replayer,
+    position: Position,
+    /// Recorded tid of the thread that executed last.
+    current_tid: i32,
+    root_tid: i32,
+    /// Whether the interval's thread has been resumed since its boundary.
+    interval_started: bool,
+    breakpoints: BTreeMap<u64, u64>,
+    watchpoints: Vec<WatchSpec>,
+    pause: PauseHandle,
+    /// Output the program wrote, for events past the furthest point reached.
+    output: Vec<(OutputStream, Vec<u8>)>,
+    furthest_event: u64,
+    total_events: Option<u64>,
+}
+
+/// An event the session replayed while moving.
+pub(crate) struct Applied {
+    pub event: Event,
+}
+
+impl Session {
+    /// Opens a recording, stopped at the start (right after the exec).
+    pub fn open(dir: &Path) -> Result<Session, SessionError> {
+        let replayer = Replayer::start(dir)?;
+        let total_events = count_events(dir);
+        let root_tid = replayer.live_threads().first().map(|t| t.0).unwrap_or(0);
+        let mut s = Session {
+            trace_dir: dir.to_path_buf(),
+            replayer,
+            position: Position::boundary(1),
+            current_tid: root_tid,
+            root_tid,
+            interval_started: false,
+            breakpoints: BTreeMap::new(),
+            watchpoints: Vec::new(),
+            pause: PauseHandle::default(),
+            output: Vec::new(),
+            furthest_event: 0,
+            total_events,
+        };
+        s.normalize()?;
+        Ok(s)
+    }
+
+    pub fn position(&self) -> &Position {
+        &self.position
+    }
+
+    /// Events replayed so far.
+    pub fn event_index(&self) -> u64 {
+        self.position.event
+    }
+
+    /// Events in the recording (None when it cannot be read to its end).
+    pub fn total_events(&self) -> Option<u64> {
+        self.total_events
+    }
+
+    /// The thread that executed last (the one a debugger shows).
+    pub fn current_tid(&self) -> i32 {
+        self.current_tid
+    }
+
+    pub fn threads(&self) -> Vec<ThreadInfo> {
+        self.replayer
+            .live_threads()
+            .into_iter()
+            .map(|(tid, real, _)| ThreadInfo {
+                tid,
+                replayed_tid: real,
+            })
+            .collect()
+    }
+
+    fn real_thread(&self, tid: i32) -> Result<(i32, i32), SessionError> {
+        self.replayer
+            .live_threads()
+            .into_iter()
+            .find(|t| t.0 == tid)
+            .map(|t| (t.1, t.2))
+            .ok_or(SessionError::NoThread { tid })
+    }
+
+    pub fn regs(&self, tid: i32) -> Result<Regs, SessionError> {
+        let (real, _) = self.real_thread(tid)?;
+        Ok(tracee::get_regs(real)?)
+    }
+
+    pub fn set_regs(&mut self, tid: i32, regs: &Regs) -> Result<(), SessionError> {
+        let (real, _) = self.real_thread(tid)?;
+        Ok(tracee::set_regs(real, regs)?)
+    }
+
+    /// The 512-byte FXSAVE area (x87, SSE, MXCSR).
+    pub fn fpregs(&self, tid: i32) -> Result<Vec<u8>, SessionError> {
+        let (real, _) = self.real_thread(tid)?;
+        Ok(tracee::get_fpregs(real)?)
+    }
+
+    pub fn read_memory(
+        &mut self,
+        tid: i32,
+        addr: u64,
+        len: usize,
+    ) -> Result<Vec<u8>, SessionError> {
+        let (_, tgid) = self.real_thread(tid)?;
+        Ok(self.replayer.memory(tgid)?.read(addr, len)?)
+    }
+
+    pub fn write_memory(&mut self, tid: i32, addr: u64, bytes: &[u8]) -> Result<(), SessionError> {
+        let (_, tgid) = self.real_thread(tid)?;
+        Ok(self.replayer.memory(tgid)?.write(addr, bytes)?)
+    }
+
+    /// A digest of the writable memory of the thread's process.
+    pub fn memory_digest(&mut self, tid: i32) -> Result<u32, SessionError> {
+        let (real, tgid) = self.real_thread(tid)?;
+        let rsp = tracee::get_regs(real)?.rsp();
+        let mem = self.replayer.memory(tgid)?;
+        crate::digest::writable_memory_digest(tgid, mem, rsp).map_err(|e| {
+            SessionError::Tracee(TraceeError::Memory {
+                pid: tgid,
+                addr: 0,
+                len: 0,
+                source: e,
+            })
+        })
+    }
+
+    pub fn add_breakpoint(&mut self, addr: u64) {
+        self.breakpoints.entry(addr).or_insert(0);
+    }
+
+    pub fn remove_breakpoint(&mut self, addr: u64) {
+        self.breakpoints.remove(&addr);
+    }
+
+    /// How many times movements stopped at the breakpoint.
+    pub fn breakpoint_hits(&self, addr: u64) -> Option<u64> {
+        self.breakpoints.get(&addr).copied()
+    }
+
+    pub fn add_watchpoint(&mut self, watch: WatchSpec) -> Result<(), SessionError> {
+        if ![1, 2, 4, 8].contains(&watch.len) || !watch.addr.is_multiple_of(watch.len as u64) {
+            return Err(SessionError::BadWatchpoint {
+                addr: watch.addr,
+                len: watch.len,
+            });
+        }
+        if self.watchpoints.contains(&watch) {
+            return Ok(());
+        }
+        if self.watchpoints.len() >= MAX_WATCHPOINTS {
+            return Err(SessionError::TooManyWatchpoints {
+                max: MAX_WATCHPOINTS,
+            });
+        }
+        self.watchpoints.push(watch);
+        Ok(())
+    }
+
+    pub fn remove_watchpoint(&mut self, watch: &WatchSpec) {
+        self.watchpoints.retain(|w| w != watch);
+    }
+
+    pub fn pause_handle(&self) -> PauseHandle {
+        self.pause.clone()
+    }
+
+    /// Output the program wrote to stdout/stderr since the last call, for
+    /// parts of the recording replayed for the first time.
+    pub fn take_output(&mut self) -> Vec<(OutputStream, Vec<u8>)> {
+        std::mem::take(&mut self.output)
+    }
+
+    fn stop(&self, reason: StopReason, tid: i32) -> Stop {
+        Stop {
+            reason,
+            tid,
+            position: self.position.clone(),
+        }
+    }
+
+    /// Replays the next event (the interval's thread, if any ran, is
+    /// already at its stop) and returns it.
+    fn apply_next(&mut self) -> Result<Option<Applied>, SessionError> {
+        let ran = matches!(self.replayer.next_run()?, NextRun::UserCode { .. });
+        let Some(event) = self.replayer.next_event()? else {
+            return Ok(None);
+        };
+        let index = self.replayer.event_index();
+        let emit = index >= self.furthest_event;
+        let output = &mut self.output;
+        let mut sink = |stream: OutputStream, bytes: &[u8]| {
+            if emit {
+                output.push((stream, bytes.to_vec()));
+            }
+        };
+        self.replayer.step_event(&mut sink)?;
+        self.furthest_event = self.furthest_event.max(index + 1);
+        if ran {
+            self.current_tid = event.tid;
+        }
+        self.position = Position::boundary(self.replayer.event_index());
+        self.interval_started = false;
+        Ok(Some(Applied { event }))
+    }
+
+    /// Replays the events that apply without running code, so that a
+    /// boundary position always stands before a thread's run (or at the end).
+    fn normalize(&mut self) -> Result<Vec<Applied>, SessionError> {
+        let mut applied = Vec::new();
+        while matches!(self.replayer.next_run()?, NextRun::Boundary) {
+            match self.apply_next()? {
+                Some(a) => applied.push(a),
+                None => break,
+            }
+        }
+        Ok(applied)
+    }
+
+    fn end_stop(&mut self) -> Stop {
+        let exit_code = self.replayer.recorded_exit();
+        self.stop(StopReason::End { exit_code }, self.current_tid)
+    }
+}
+
+/// Events in a recording: from its end frame, or by reading it through.
+fn count_events(dir: &Path) -> Option<u64> {
+    let reader = crate::trace::TraceReader::open(dir).ok()?;
+    let mut stream = reader.events().ok()?;
+    let mut n = 0;
+    while let Ok(Some(_)) = stream.next_event() {
+        n += 1;
+    }
+    Some(stream.end().map(|e| e.event_count).unwrap_or(n))
+}
+
+/// The signal a replayed event delivers, if it is one.
+fn delivered_signal(event: &Event) -> Option<i32> {
+    match event.kind {
+        EventKind::Signal { signo, .. } => Some(signo),
+        _ => None,
+    }
+}

@@ -1,0 +1,113 @@
+//! Positions in a replay without a hardware counter (DESIGN §5): an event
+//! boundary plus a path of breadcrumbs that a deterministic re-run finds again.
+
+use serde::{Deserialize, Serialize};
+
+/// What a hardware watchpoint watches.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct WatchSpec {
+    pub addr: u64,
+    /// 1, 2, 4 or 8 bytes.
+    pub len: u8,
+    pub kind: WatchKind,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WatchKind {
+    Write,
+    ReadWrite,
+}
+
+/// One step of a path, taken by the thread that runs in the interval.
+/// Every segment begins by executing one instruction; an *arrival* at an
+/// address is the thread being about to execute it after that.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Segment {
+    /// Execute this many instructions.
+    Steps(u64),
+    /// Run to the `count`-th arrival at `pc`.
+    Arrive { pc: u64, count: u64 },
+    /// Run to the `count`-th trap of this watchpoint.
+    WatchHit { watch: WatchSpec, count: u64 },
+}
+
+/// Where a replay is: `event` events have been replayed (and any that apply
+/// without running code), then the path was taken inside the next interval.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Position {
+    pub event: u64,
+    pub path: Vec<Segment>,
+}
+
+impl Position {
+    pub fn boundary(event: u64) -> Position {
+        Position {
+            event,
+            path: Vec::new(),
+        }
+    }
+
+    pub fn is_boundary(&self) -> bool {
+        self.path.is_empty()
+    }
+
+    /// This position followed by `segment` (consecutive steps merge).
+    pub fn then(&self, segment: Segment) -> Position {
+        let mut path = self.path.clone();
+        match (path.last_mut(), segment) {
+            (Some(Segment::Steps(a)), Segment::Steps(b)) => *a += b,
+            _ => path.push(segment),
+        }
+        Position {
+            event: self.event,
+            path,
+        }
+    }
+
+    /// The position before the last segment.
+    pub fn prefix(&self) -> Position {
+        let mut path = self.path.clone();
+        path.pop();
+        Position {
+            event: self.event,
+            path,
+        }
+    }
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "event {}", self.event)?;
+        for s in &self.path {
+            match s {
+                Segment::Steps(n) => write!(f, " +{n} steps")?,
+                Segment::Arrive { pc, count } => write!(f, " → {pc:#x}×{count}")?,
+                Segment::WatchHit { watch, count } => {
+                    write!(f, " → watch {:#x}×{count}", watch.addr)?
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_merge_and_prefix_drops_the_last_segment() {
+        let p = Position::boundary(3)
+            .then(Segment::Arrive { pc: 0x10, count: 2 })
+            .then(Segment::Steps(1))
+            .then(Segment::Steps(2));
+        assert_eq!(p.path.len(), 2);
+        assert_eq!(p.path[1], Segment::Steps(3));
+        assert_eq!(
+            p.prefix().path,
+            vec![Segment::Arrive { pc: 0x10, count: 2 }]
+        );
+        assert!(!p.is_boundary());
+        assert!(p.prefix().prefix().is_boundary());
+    }
+}

@@ -1,0 +1,393 @@
+//! Moving backwards: reverse-continue, reverse single-step, and going to any
+//! position. Each re-runs the replay deterministically from an earlier
+//! boundary and finds its target on the way (DESIGN §6).
+
+use super::position::{Position, Segment, WatchSpec};
+use super::traps::Trap;
+use super::walk::{Hit, HitKind, Observe, Target, WalkEnd};
+use super::{Session, SessionError, Stop, StopReason};
+use crate::replay::{Replayer, RunEnd};
+
+impl Session {
+    /// Starts the replay over, at the start of the recording.
+    pub(super) fn restart_replay(&mut self) -> Result<(), SessionError> {
+        self.replayer = Replayer::start(&self.trace_dir)?;
+        self.position = Position::boundary(1);
+        self.current_tid = self.root_tid;
+        self.interval_started = false;
+        self.normalize()?;
+        Ok(())
+    }
+
+    /// Goes back to the start of the recording.
+    pub fn restart(&mut self) -> Result<Stop, SessionError> {
+        self.restart_replay()?;
+        Ok(self.stop(StopReason::Start, self.current_tid))
+    }
+
+    /// Moves to `position` exactly (forwards from here when it lies ahead,
+    /// else from the start).
+    pub fn run_to_position(&mut self, position: &Position) -> Result<Stop, SessionError> {
+        self.goto_position(position)?;
+        Ok(self.stop(StopReason::Arrived, self.current_tid))
+    }
+
+    pub(super) fn goto_position(&mut self, target: &Position) -> Result<(), SessionError> {
+        let rest = match remaining(&self.position, target) {
+            Some(rest) => rest,
+            None => {
+                self.restart_replay()?;
+                remaining(&self.position, target).ok_or_else(|| SessionError::BadPosition {
+                    position: target.to_string(),
+                    detail: "it lies before the start of the recording".into(),
+                })?
+            }
+        };
+        let mut unused = Vec::new();
+        while self.position.event < target.event {
+            if let WalkEnd::End = self.walk(Target::IntervalEnd, Observe::Nothing, &mut unused)? {
+                break;
+            }
+        }
+        if self.position.event != target.event {
+            return Err(SessionError::BadPosition {
+                position: target.to_string(),
+                detail: format!("no thread runs at event {}", target.event),
+            });
+        }
+        for seg in rest {
+            self.walk(Target::Segment(seg), Observe::Nothing, &mut unused)?;
+        }
+        Ok(())
+    }
+
+    /// Runs backwards to the last breakpoint or watchpoint hit before here
+    /// (for a watchpoint: the instruction, or emulated syscall, that made the
+    /// change), or to the start of the recording when there is none.
+    pub fn reverse_cont(&mut self) -> Result<Stop, SessionError> {
+        let now = self.position.clone();
+        let hits = self.scan_to(&now)?;
+        let Some(hit) = hits.last().cloned() else {
+            self.restart_replay()?;
+            return Ok(self.stop(StopReason::Start, self.current_tid));
+        };
+        let land = match hit.kind {
+            HitKind::Breakpoint(_) => hit.position.clone(),
+            HitKind::Watch(_) | HitKind::SyscallWrite { .. } => self
+                .previous_position(&hit.position)?
+                .unwrap_or_else(|| hit.position.clone()),
+        };
+        self.goto_position(&land)?;
+        let tid = hit.tid;
+        let mut stop = self.hit_stop(hit);
+        stop.tid = tid;
+        stop.position = self.position.clone();
+        Ok(stop)
+    }
+
+    /// Re-runs from the start to `to`, collecting every hit strictly before it.
+    fn scan_to(&mut self, to: &Position) -> Result<Vec<Hit>, SessionError> {
+        self.restart_replay()?;
+        let mut hits = Vec::new();
+        if self.position != *to {
+            hits.extend(self.boundary_hits(&[])?);
+        }
+        while self.position.event < to.event {
+            match self.walk(Target::IntervalEnd, Observe::Record, &mut hits)? {
+                WalkEnd::IntervalEnded(applied) => {
+                    if self.position != *to {
+                        hits.extend(self.boundary_hits(&applied)?);
+                    }
+                }
+                _ => break,
+            }
+        }
+        if self.position.event == to.event {
+            for (i, seg) in to.path.iter().enumerate() {
+                self.walk(Target::Segment(*seg), Observe::Record, &mut hits)?;
+                if i + 1 == to.path.len() {
+                    break;
+                }
+                // Where a segment ends is itself a hit when it is one.
+                let tid = self.current_tid;
+                match *seg {
+                    Segment::WatchHit { watch, .. } if self.watchpoints.contains(&watch) => hits
+                        .push(Hit {
+                            position: self.position.clone(),
+                            kind: HitKind::Watch(watch),
+                            tid,
+                        }),
+                    _ => {
+                        let pc = self.pc()?;
+                        if self.breakpoints.contains_key(&pc) {
+                            hits.push(Hit {
+                                position: self.position.clone(),
+                                kind: HitKind::Breakpoint(pc),
+                                tid,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(hits)
+    }
+
+    /// Goes back one instruction (of whichever thread executed last).
+    pub fn reverse_step(&mut self) -> Result<Stop, SessionError> {
+        let now = self.position.clone();
+        match self.previous_position(&now)? {
+            Some(p) => {
+                self.goto_position(&p)?;
+                Ok(self.stop(StopReason::Step, self.current_tid))
+            }
+            None => {
+                self.restart_replay()?;
+                Ok(self.stop(StopReason::Start, self.current_tid))
+            }
+        }
+    }
+
+    /// The position one instruction before `p`; None at the start.
+    fn previous_position(&mut self, p: &Position) -> Result<Option<Position>, SessionError> {
+        let Some(last) = p.path.last().copied() else {
+            return self.before_boundary(p.event);
+        };
+        let q = p.prefix();
+        let mut unused = Vec::new();
+        Ok(Some(match last {
+            Segment::Steps(n) if n >= 2 => q.then(Segment::Steps(n - 1)),
+            Segment::Steps(_) => q,
+            Segment::Arrive { pc, count } => {
+                self.goto_position(&q)?;
+                if count >= 2 {
+                    self.walk(
+                        Target::Segment(Segment::Arrive {
+                            pc,
+                            count: count - 1,
+                        }),
+                        Observe::Nothing,
+                        &mut unused,
+                    )?;
+                }
+                let a = self.position.clone();
+                let m = self.steps_until(|s, _| Ok(s.pc()? == pc))?;
+                if m >= 2 {
+                    a.then(Segment::Steps(m - 1))
+                } else {
+                    a
+                }
+            }
+            Segment::WatchHit { watch, count } => {
+                self.goto_position(&q)?;
+                if count >= 2 {
+                    self.walk(
+                        Target::Segment(Segment::WatchHit {
+                            watch,
+                            count: count - 1,
+                        }),
+                        Observe::Nothing,
+                        &mut unused,
+                    )?;
+                }
+                let a = self.position.clone();
+                let m = self.steps_until_watch(watch)?;
+                if m >= 2 {
+                    a.then(Segment::Steps(m - 1))
+                } else {
+                    a
+                }
+            }
+        }))
+    }
+
+    /// The position of the last instruction before boundary `event`.
+    fn before_boundary(&mut self, event: u64) -> Result<Option<Position>, SessionError> {
+        // The latest interval (boundary where a thread runs) before `event`.
+        self.restart_replay()?;
+        let mut last_start = None;
+        let mut unused = Vec::new();
+        while self.position.event < event {
+            last_start = Some(self.position.event);
+            if let WalkEnd::End = self.walk(Target::IntervalEnd, Observe::Nothing, &mut unused)? {
+                break;
+            }
+        }
+        let Some(start) = last_start else {
+            return Ok(None);
+        };
+        let boundary = Position::boundary(start);
+        self.goto_position(&boundary)?;
+        let Some(r) = self.runner()? else {
+            return Ok(Some(boundary));
+        };
+        match r.end {
+            RunEnd::Syscall { insn } => {
+                match self.walk(
+                    Target::Segment(Segment::Arrive { pc: insn, count: 1 }),
+                    Observe::Nothing,
+                    &mut unused,
+                ) {
+                    Ok(_) => Ok(Some(self.position.clone())),
+                    // The syscall was the interval's first instruction.
+                    Err(SessionError::BadPosition { .. }) => Ok(Some(boundary)),
+                    Err(e) => Err(e),
+                }
+            }
+            RunEnd::Fault { pc, .. } => {
+                let n = self.arrivals_in_interval(pc, false)?;
+                Ok(Some(if n == 0 {
+                    boundary
+                } else {
+                    boundary.then(Segment::Arrive { pc, count: n })
+                }))
+            }
+            RunEnd::Interrupt { pc } => {
+                let k = self.arrivals_in_interval(pc, true)?;
+                self.previous_position(&boundary.then(Segment::Arrive { pc, count: k }))
+            }
+        }
+    }
+
+    /// Counts the runner's arrivals at `pc` from here to the end of the
+    /// interval (or, `until_point`, to the recorded interruption point).
+    fn arrivals_in_interval(&mut self, pc: u64, until_point: bool) -> Result<u64, SessionError> {
+        let Some(r) = self.runner()? else {
+            return Ok(0);
+        };
+        let start = self.position.clone();
+        let mut n = 0;
+        let mut stepping = true;
+        loop {
+            let trap = self.exec(&r, stepping, &[pc], &[])?;
+            let arrived = match trap {
+                Trap::Event(stop) => {
+                    // Keep the session consistent: the event happens.
+                    self.replayer.set_arrived(r.tid, stop);
+                    self.apply_next()?;
+                    self.normalize()?;
+                    return Ok(n);
+                }
+                Trap::Int3(_) => true,
+                _ => self.runner_pc(&r)? == pc,
+            };
+            stepping = matches!(trap, Trap::Int3(_));
+            if arrived {
+                n += 1;
+                self.position = start.then(Segment::Arrive { pc, count: n });
+                if until_point && self.at_interval_end_point(&r)? {
+                    return Ok(n);
+                }
+            }
+        }
+    }
+
+    /// Single-steps the runner until `done` holds; returns the steps taken.
+    fn steps_until(
+        &mut self,
+        mut done: impl FnMut(&mut Session, &Trap) -> Result<bool, SessionError>,
+    ) -> Result<u64, SessionError> {
+        let Some(r) = self.runner()? else {
+            return Err(SessionError::BadPosition {
+                position: self.position.to_string(),
+                detail: "no thread runs here".into(),
+            });
+        };
+        let start = self.position.clone();
+        let mut m = 0;
+        loop {
+            let trap = self.exec(&r, true, &[], &[])?;
+            m += 1;
+            self.position = start.then(Segment::Steps(m));
+            if let Trap::Event(stop) = trap {
+                self.replayer.set_arrived(r.tid, stop);
+                self.apply_next()?;
+                self.normalize()?;
+                return Err(SessionError::BadPosition {
+                    position: self.position.to_string(),
+                    detail: format!("the interval ended ({stop:?}) while stepping back"),
+                });
+            }
+            if done(self, &trap)? {
+                return Ok(m);
+            }
+        }
+    }
+
+    fn steps_until_watch(&mut self, watch: WatchSpec) -> Result<u64, SessionError> {
+        let Some(r) = self.runner()? else {
+            return Ok(0);
+        };
+        let start = self.position.clone();
+        let mut m = 0;
+        loop {
+            let trap = self.exec(&r, true, &[], &[watch])?;
+            m += 1;
+            self.position = start.then(Segment::Steps(m));
+            match trap {
+                Trap::Watch(_) => return Ok(m),
+                Trap::Event(stop) => {
+                    self.replayer.set_arrived(r.tid, stop);
+                    self.apply_next()?;
+                    self.normalize()?;
+                    return Err(SessionError::BadPosition {
+                        position: self.position.to_string(),
+                        detail: format!("the interval ended ({stop:?}) while stepping back"),
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The instruction pointer of the thread that runs next.
+    fn pc(&mut self) -> Result<u64, SessionError> {
+        match self.runner()? {
+            Some(r) => self.runner_pc(&r),
+            None => Ok(0),
+        }
+    }
+}
+
+/// The segments that lead from `from` to `to`, when `to` lies ahead of
+/// `from` (a later event, or the same interval with `from`'s path a prefix).
+fn remaining(from: &Position, to: &Position) -> Option<Vec<Segment>> {
+    if to.event > from.event {
+        return Some(to.path.clone());
+    }
+    if to.event < from.event {
+        return None;
+    }
+    let k = from.path.len();
+    if k == 0 {
+        return Some(to.path.clone());
+    }
+    if k > to.path.len() || from.path[..k - 1] != to.path[..k - 1] {
+        return None;
+    }
+    let mut rest = Vec::new();
+    // Counts split: the (a+b)-th arrival is the b-th after the a-th.
+    match (from.path[k - 1], to.path[k - 1]) {
+        (a, b) if a == b => {}
+        (Segment::Steps(a), Segment::Steps(b)) if a < b => rest.push(Segment::Steps(b - a)),
+        (Segment::Arrive { pc: p, count: a }, Segment::Arrive { pc: q, count: b })
+            if p == q && a < b =>
+        {
+            rest.push(Segment::Arrive {
+                pc: p,
+                count: b - a,
+            })
+        }
+        (Segment::WatchHit { watch: v, count: a }, Segment::WatchHit { watch: w, count: b })
+            if v == w && a < b =>
+        {
+            rest.push(Segment::WatchHit {
+                watch: w,
+                count: b - a,
+            })
+        }
+        _ => return None,
+    }
+    rest.extend_from_slice(&to.path[k..]);
+    Some(rest)
+}

@@ -1,0 +1,179 @@
+//! Running the interval's thread one instruction or up to a trap, with
+//! int3 breakpoints and debug-register watchpoints armed only meanwhile.
+
+use super::position::{WatchKind, WatchSpec};
+use super::{Session, SessionError};
+use crate::replay::{NextRun, RunEnd};
+use crate::trace::Regs;
+use crate::tracee::{self, Resume, Stop};
+
+/// The thread that runs in the current interval.
+#[derive(Clone, Debug)]
+pub struct Runner {
+    pub tid: i32,
+    pub real: i32,
+    pub tgid: i32,
+    pub end: RunEnd,
+}
+
+/// Why the runner stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Trap {
+    /// One instruction executed (or a signal handler entered).
+    Stepped,
+    /// Arrived at an int3 placed at this address (rip set back to it).
+    Int3(u64),
+    /// A watchpoint (index into the armed list) triggered.
+    Watch(usize),
+    /// The stop that ends the interval: the event's syscall, signal or trap.
+    Event(Stop),
+}
+
+/// The x86 debug-register watchpoints a thread can have.
+pub const MAX_WATCHPOINTS: usize = 4;
+const DR6: usize = 6;
+const DR7: usize = 7;
+
+fn dr7_bits(index: usize, w: &WatchSpec) -> u64 {
+    let rw = match w.kind {
+        WatchKind::Write => 0b01,
+        WatchKind::ReadWrite => 0b11,
+    };
+    let len = match w.len {
+        1 => 0b00,
+        2 => 0b01,
+        8 => 0b10,
+        _ => 0b11,
+    };
+    (1 << (2 * index)) | (rw << (16 + 4 * index)) | (len << (18 + 4 * index))
+}
+
+impl Session {
+    /// The thread that runs before the next event, if any runs.
+    pub(super) fn runner(&mut self) -> Result<Option<Runner>, SessionError> {
+        Ok(match self.replayer.next_run()? {
+            NextRun::UserCode {
+                tid,
+                real,
+                real_tgid,
+                end,
+            } => Some(Runner {
+                tid,
+                real,
+                tgid: real_tgid,
+                end,
+            }),
+            _ => None,
+        })
+    }
+
+    /// Executes one instruction (`step`) or runs to the next trap, with
+    /// `int3s` (ignored when stepping) and `watches` armed.
+    pub(super) fn exec(
+        &mut self,
+        r: &Runner,
+        step: bool,
+        int3s: &[u64],
+        watches: &[WatchSpec],
+    ) -> Result<Trap, SessionError> {
+        let signal = if self.interval_started {
+            0
+        } else {
+            self.replayer.take_pending_signal(r.tid)
+        };
+        self.interval_started = true;
+        for (i, w) in watches.iter().enumerate() {
+            tracee::set_debugreg(r.real, i, w.addr)?;
+        }
+        let dr7 = watches
+            .iter()
+            .enumerate()
+            .fold(0, |acc, (i, w)| acc | dr7_bits(i, w));
+        tracee::set_debugreg(r.real, DR6, 0)?;
+        tracee::set_debugreg(r.real, DR7, dr7)?;
+        let mut saved = Vec::new();
+        if !step {
+            let mem = self.replayer.memory(r.tgid)?;
+            for &addr in int3s {
+                let original = mem.read(addr, 1)?;
+                mem.write(addr, &[0xcc])?;
+                saved.push((addr, original[0]));
+            }
+        }
+        let how = if step {
+            Resume::SysemuStep
+        } else {
+            Resume::Sysemu
+        };
+        let mut sig = signal;
+        let stop = loop {
+            tracee::resume(r.real, how, sig)?;
+            let stop = self.replayer.wait_thread(r.real)?;
+            if stop == Stop::Signal(libc::SIGCHLD) && !self.next_event_is_sigchld()? {
+                sig = 0;
+                continue;
+            }
+            break stop;
+        };
+        if !saved.is_empty() {
+            let mem = self.replayer.memory(r.tgid)?;
+            for (addr, byte) in saved.iter().rev() {
+                mem.write(*addr, &[*byte])?;
+            }
+        }
+        let dr6 = if stop == Stop::Signal(libc::SIGTRAP) {
+            tracee::get_debugreg(r.real, DR6)?
+        } else {
+            0
+        };
+        if dr7 != 0 {
+            tracee::set_debugreg(r.real, DR7, 0)?;
+        }
+        if stop != Stop::Signal(libc::SIGTRAP) {
+            return Ok(Trap::Event(stop));
+        }
+        if let Some(i) = (0..watches.len()).find(|i| dr6 & (1 << i) != 0) {
+            return Ok(Trap::Watch(i));
+        }
+        if step {
+            return Ok(Trap::Stepped);
+        }
+        let mut regs = tracee::get_regs(r.real)?;
+        let at = regs.rip().wrapping_sub(1);
+        if int3s.contains(&at) {
+            regs.0[Regs::RIP] = at;
+            tracee::set_regs(r.real, &regs)?;
+            return Ok(Trap::Int3(at));
+        }
+        Ok(Trap::Event(stop))
+    }
+
+    fn next_event_is_sigchld(&mut self) -> Result<bool, SessionError> {
+        Ok(matches!(
+            self.replayer.next_event()?,
+            Some(crate::trace::Event {
+                kind: crate::trace::EventKind::Signal {
+                    signo: libc::SIGCHLD,
+                    ..
+                },
+                ..
+            })
+        ))
+    }
+
+    /// The runner's instruction pointer.
+    pub(super) fn runner_pc(&self, r: &Runner) -> Result<u64, SessionError> {
+        Ok(tracee::get_regs(r.real)?.rip())
+    }
+
+    /// Whether the runner stands at the recorded interruption point that
+    /// ends its interval.
+    pub(super) fn at_interval_end_point(&mut self, r: &Runner) -> Result<bool, SessionError> {
+        match r.end {
+            RunEnd::Interrupt { pc } if self.runner_pc(r)? == pc => {
+                Ok(self.replayer.at_interrupt_point(r.tid)?)
+            }
+            _ => Ok(false),
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! The walker: carries the interval's thread through a segment (exactly, to
+//! reproduce a position) or to the end of its interval (observing every
+//! breakpoint and watchpoint hit on the way, for continue and for the
+//! forward scans of reverse execution).
+
+use std::collections::HashMap;
+
+use super::position::{Position, Segment, WatchSpec};
+use super::traps::{Runner, Trap};
+use super::{Applied, Session, SessionError};
+use crate::trace::EventKind;
+use crate::tracee::Stop;
+
+/// What ends a walk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Target {
+    /// Carry out this segment; the interval must not end first.
+    Segment(Segment),
+    /// Run to the end of the interval (its event replayed).
+    IntervalEnd,
+}
+
+/// What the walker watches for besides its target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Observe {
+    Nothing,
+    /// Collect every user breakpoint/watchpoint hit.
+    Record,
+    /// Stop at the first hit.
+    First,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum HitKind {
+    Breakpoint(u64),
+    Watch(WatchSpec),
+    /// An emulated syscall wrote the watched memory.
+    SyscallWrite {
+        watch: WatchSpec,
+        nr: u64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Hit {
+    pub position: Position,
+    pub kind: HitKind,
+    pub tid: i32,
+}
+
+pub(super) enum WalkEnd {
+    /// The target segment was carried out.
+    Reached,
+    /// The first hit (Observe::First); the session stands at it.
+    Hit(Hit),
+    /// The interval ended; these events were replayed.
+    IntervalEnded(Vec<Applied>),
+    /// No thread runs: the end of the recording.
+    End,
+}
+
+impl Session {
+    /// Walks from the current position. Hits found on the way are appended
+    /// to `hits` (Observe::Record) or end the walk (Observe::First).
+    pub(super) fn walk(
+        &mut self,
+        target: Target,
+        observe: Observe,
+        hits: &mut Vec<Hit>,
+    ) -> Result<WalkEnd, SessionError> {
+        let Some(r) = self.runner()? else {
+            return Ok(WalkEnd::End);
+        };
+        let base = self.position.clone();
+        let watching = observe != Observe::Nothing;
+        let mut watches: Vec<WatchSpec> = if watching {
+            self.watchpoints.clone()
+        } else {
+            Vec::new()
+        };
+        let mut int3s: Vec<u64> = if watching {
+            self.breakpoints.keys().copied().collect()
+        } else {
+            Vec::new()
+        };
+        match target {
+            Target::Segment(Segment::Arrive { pc, .. }) => int3s.push(pc),
+            Target::Segment(Segment::WatchHit { watch, .. }) if !watches.contains(&watch) => {
+                watches.push(watch)
+            }
+            _ => {}
+        }
+        if let crate::replay::RunEnd::Interrupt { pc } = r.end {
+            int3s.push(pc);
+        }
+        int3s.sort_unstable();
+        int3s.dedup();
+        let mut arrivals: HashMap<u64, u64> = HashMap::new();
+        let mut watch_traps: HashMap<WatchSpec, u64> = HashMap::new();
+        let mut steps = 0u64;
+        let mut must_step = true;
+        loop {
+            let stepping = must_step || matches!(target, Target::Segment(Segment::Steps(_)));
+            let trap = self.exec(&r, stepping, &int3s, &watches)?;
+            self.current_tid = r.tid;
+            let arrived_at = match trap {
+                Trap::Event(stop) => return self.interval_ended(&r, stop, target, &base),
+                Trap::Int3(at) => Some(at),
+                Trap::Stepped => {
+                    steps += 1;
+                    self.arrival_after_step(&r, &int3s)?
+                }
+                Trap::Watch(i) => {
+                    if stepping {
+                        steps += 1;
+                    }
+                    let w = watches[i];
+                    let n = watch_traps.entry(w).or_insert(0);
+                    *n += 1;
+                    let count = *n;
+                    if target == Target::Segment(Segment::WatchHit { watch: w, count }) {
+                        self.position = base.then(Segment::WatchHit { watch: w, count });
+                        return Ok(WalkEnd::Reached);
+                    }
+                    let completes_steps = target == Target::Segment(Segment::Steps(steps));
+                    if watching && self.watchpoints.contains(&w) && !completes_steps {
+                        let position = match target {
+                            Target::Segment(Segment::Steps(_)) => base.then(Segment::Steps(steps)),
+                            _ => base.then(Segment::WatchHit { watch: w, count }),
+                        };
+                        let hit = Hit {
+                            position,
+                            kind: HitKind::Watch(w),
+                            tid: r.tid,
+                        };
+                        if observe == Observe::First {
+                            self.position = hit.position.clone();
+                            return Ok(WalkEnd::Hit(hit));
+                        }
+                        hits.push(hit);
+                    }
+                    if stepping {
+                        self.arrival_after_step(&r, &int3s)?
+                    } else {
+                        None
+                    }
+                }
+            };
+            // Standing on an int3 address: the next move must execute it.
+            must_step = arrived_at.is_some();
+            if let Some(at) = arrived_at {
+                let n = arrivals.entry(at).or_insert(0);
+                *n += 1;
+                let count = *n;
+                if target == Target::Segment(Segment::Arrive { pc: at, count }) {
+                    self.position = base.then(Segment::Arrive { pc: at, count });
+                    return Ok(WalkEnd::Reached);
+                }
+                if self.at_interval_end_point(&r)? {
+                    return self.interval_ended(&r, Stop::Signal(libc::SIGTRAP), target, &base);
+                }
+                let completes_steps = target == Target::Segment(Segment::Steps(steps));
+                if watching && self.breakpoints.contains_key(&at) && !completes_steps {
+                    let position = match target {
+                        Target::Segment(Segment::Steps(_)) => base.then(Segment::Steps(steps)),
+                        _ => base.then(Segment::Arrive { pc: at, count }),
+                    };
+                    let hit = Hit {
+                        position,
+                        kind: HitKind::Breakpoint(at),
+                        tid: r.tid,
+                    };
+                    if observe == Observe::First {
+                        self.position = hit.position.clone();
+                        return Ok(WalkEnd::Hit(hit));
+                    }
+                    hits.push(hit);
+                }
+            }
+            if target == Target::Segment(Segment::Steps(steps)) {
+                self.position = base.then(Segment::Steps(steps));
+                return Ok(WalkEnd::Reached);
+            }
+        }
+    }
+
+    /// After a single step: an arrival when the thread now stands at one of
+    /// the watched addresses.
+    fn arrival_after_step(&self, r: &Runner, int3s: &[u64]) -> Result<Option<u64>, SessionError> {
+        let pc = self.runner_pc(r)?;
+        Ok(int3s.contains(&pc).then_some(pc))
+    }
+
+    fn interval_ended(
+        &mut self,
+        r: &Runner,
+        stop: Stop,
+        target: Target,
+        base: &Position,
+    ) -> Result<WalkEnd, SessionError> {
+        // The event happens either way, so that the session stays consistent.
+        self.replayer.set_arrived(r.tid, stop);
+        let mut applied: Vec<Applied> = self.apply_next()?.into_iter().collect();
+        applied.extend(self.normalize()?);
+        if let Target::Segment(seg) = target {
+            return Err(SessionError::BadPosition {
+                position: base.then(seg).to_string(),
+                detail: format!("the interval ended ({stop:?}) before the path did"),
+            });
+        }
+        Ok(WalkEnd::IntervalEnded(applied))
+    }
+
+    /// Hits that happen at the boundary just reached: a watched location
+    /// written by a replayed syscall, or a breakpoint at the very instruction
+    /// the next run starts with.
+    pub(super) fn boundary_hits(&mut self, applied: &[Applied]) -> Result<Vec<Hit>, SessionError> {
+        let mut hits = Vec::new();
+        for a in applied {
+            if let EventKind::Syscall { nr, writes, .. } = &a.event.kind {
+                for w in &self.watchpoints {
+                    let overlaps = writes.iter().any(|m| {
+                        m.addr < w.addr + w.len as u64 && w.addr < m.addr + m.bytes.len() as u64
+                    });
+                    if overlaps {
+                        hits.push(Hit {
+                            position: self.position.clone(),
+                            kind: HitKind::SyscallWrite { watch: *w, nr: *nr },
+                            tid: a.event.tid,
+                        });
+                    }
+                }
+            }
+        }
+        if let Some(r) = self.runner()? {
+            if !self.replayer.has_pending_signal(r.tid) {
+                let pc = self.runner_pc(&r)?;
+                if self.breakpoints.contains_key(&pc) {
+                    hits.push(Hit {
+                        position: self.position.clone(),
+                        kind: HitKind::Breakpoint(pc),
+                        tid: r.tid,
+                    });
+                }
+            }
+        }
+        Ok(hits)
+    }
+}

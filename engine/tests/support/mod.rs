@@ -1,0 +1,148 @@
+//! Test support: fixture builds, recordings, and the single-stepping oracle
+//! that is the ground truth for time travel.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use rewind_engine::record::{self, RecordOptions};
+use rewind_engine::replay::{NextRun, Replayer, RunEnd};
+use rewind_engine::trace::Regs;
+use rewind_engine::tracee::{self, Resume, Stop};
+
+pub fn fixtures() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        let out = Command::new("bash")
+            .arg(root.join("fixtures/build.sh"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "fixtures: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        root.join("fixtures/build")
+    })
+}
+
+/// Records a fixture (stdout to a file in `dir`) and returns the trace directory.
+pub fn record_fixture(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let exe = fixtures().join(name).to_string_lossy().into_owned();
+    let mut argv = vec![exe.clone()];
+    argv.extend(args.iter().map(|a| a.to_string()));
+    let trace = dir.join(format!("{name}-trace"));
+    let summary = record::record(&RecordOptions {
+        exe,
+        argv,
+        env: vec!["PATH=/usr/bin:/bin".into()],
+        cwd: dir.to_string_lossy().into_owned(),
+        trace_dir: trace.clone(),
+    })
+    .expect("record");
+    assert!(summary.event_count > 0);
+    trace
+}
+
+/// One instruction-granular state of the replay, as the oracle saw it.
+#[derive(Clone, Debug)]
+pub struct State {
+    /// The thread that executed last and its registers (None once it is gone).
+    pub tid: i32,
+    pub regs: Option<Regs>,
+    /// The address the next thread will execute, when known (no signal
+    /// handler about to be entered); None at the end.
+    pub next_pc: Option<u64>,
+}
+
+/// Replays `trace` one instruction at a time with plain single steps,
+/// logging every state. Independent of the session's positions and
+/// reverse logic: only the replayer and ptrace single-steps.
+pub fn oracle(trace: &Path) -> Vec<State> {
+    let mut rep = Replayer::start(trace).expect("start replay");
+    let mut sink = |_: rewind_engine::trace::OutputStream, _: &[u8]| {};
+    let normalize =
+        |rep: &mut Replayer, sink: &mut dyn FnMut(rewind_engine::trace::OutputStream, &[u8])| {
+            while rep.next_run().unwrap() == NextRun::Boundary {
+                rep.step_event(sink).unwrap();
+            }
+        };
+    normalize(&mut rep, &mut sink);
+    let root = rep.live_threads()[0].0;
+    let mut states = vec![state(&mut rep, root)];
+    let mut started = false;
+    while let NextRun::UserCode { tid, real, end, .. } = rep.next_run().unwrap() {
+        let mut signal = if started {
+            0
+        } else {
+            rep.take_pending_signal(tid)
+        };
+        started = true;
+        let stop = loop {
+            tracee::resume(real, Resume::SysemuStep, signal).unwrap();
+            let stop = rep.wait_thread(real).unwrap();
+            if stop == Stop::Signal(libc::SIGCHLD) {
+                signal = 0;
+                continue;
+            }
+            break stop;
+        };
+        let ends = if stop == Stop::Signal(libc::SIGTRAP) {
+            match end {
+                RunEnd::Interrupt { pc } => {
+                    tracee::get_regs(real).unwrap().rip() == pc
+                        && rep.at_interrupt_point(tid).unwrap()
+                }
+                _ => false,
+            }
+            .then_some(stop)
+        } else {
+            Some(stop)
+        };
+        if let Some(stop) = ends {
+            rep.set_arrived(tid, stop);
+            rep.step_event(&mut sink).unwrap();
+            normalize(&mut rep, &mut sink);
+            started = false;
+        }
+        states.push(state(&mut rep, tid));
+    }
+    states
+}
+
+fn state(rep: &mut Replayer, tid: i32) -> State {
+    let regs = rep.thread_regs(tid).unwrap();
+    let next_pc = match rep.next_run().unwrap() {
+        NextRun::UserCode {
+            tid: next, real, ..
+        } if !rep.has_pending_signal(next) => Some(tracee::get_regs(real).unwrap().rip()),
+        _ => None,
+    };
+    State { tid, regs, next_pc }
+}
+
+/// A small deterministic generator (xorshift) for reproducible op sequences.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.max(1))
+    }
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}

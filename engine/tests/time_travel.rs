@@ -1,0 +1,300 @@
+//! Exactness of time travel, proven against the single-stepping oracle:
+//! random sequences of forward and backward operations must each land on
+//! the state the oracle predicts, with identical registers.
+
+mod support;
+
+use rewind_engine::session::{Session, StopReason};
+use support::{oracle, record_fixture, Rng, State};
+
+/// Where each operation must land, by the oracle's index.
+fn expected(states: &[State], bps: &[u64], idx: usize, op: Op) -> usize {
+    let last = states.len() - 1;
+    let hit = |j: usize| states[j].next_pc.is_some_and(|pc| bps.contains(&pc));
+    match op {
+        Op::Step => (idx + 1).min(last),
+        Op::ReverseStep => idx.saturating_sub(1),
+        Op::Cont => (idx + 1..=last).find(|&j| hit(j)).unwrap_or(last),
+        Op::ReverseCont => (0..idx).rev().find(|&j| hit(j)).unwrap_or(0),
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    Step,
+    ReverseStep,
+    Cont,
+    ReverseCont,
+}
+
+fn check_state(session: &Session, states: &[State], idx: usize, context: &str) {
+    let want = &states[idx];
+    let Some(want_regs) = want.regs else { return };
+    assert_eq!(
+        session.current_tid(),
+        want.tid,
+        "{context}: thread at oracle state {idx}"
+    );
+    let got = session
+        .regs(want.tid)
+        .unwrap_or_else(|e| panic!("{context}: regs: {e}"));
+    let diffs = rewind_engine::tracee::regs_diff(&want_regs, &got);
+    assert!(
+        diffs.is_empty(),
+        "{context}: at oracle state {idx} registers differ: {diffs:?}"
+    );
+}
+
+fn run_random_ops(
+    fixture: &str,
+    args: &[&str],
+    seed: u64,
+    ops: usize,
+    pick_bps: impl Fn(&[State]) -> Vec<u64>,
+) {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = record_fixture(tmp.path(), fixture, args);
+    let states = oracle(&trace);
+    assert!(states.len() > 10, "oracle saw {} states", states.len());
+    let bps = pick_bps(&states);
+    assert!(!bps.is_empty());
+    let mut session = Session::open(&trace).unwrap();
+    for &b in &bps {
+        session.add_breakpoint(b);
+    }
+    let mut rng = Rng::new(seed);
+    let mut idx = 0usize;
+    check_state(&session, &states, idx, "open");
+    for i in 0..ops {
+        let op = match rng.below(10) {
+            0..=2 => Op::Step,
+            3..=5 => Op::ReverseStep,
+            6..=7 => Op::Cont,
+            _ => Op::ReverseCont,
+        };
+        let want = expected(&states, &bps, idx, op);
+        let stop = match op {
+            Op::Step => session.step(),
+            Op::ReverseStep => session.reverse_step(),
+            Op::Cont => session.cont(),
+            Op::ReverseCont => session.reverse_cont(),
+        }
+        .unwrap_or_else(|e| panic!("op {i} {op:?} from state {idx}: {e}"));
+        let context = format!(
+            "{fixture} seed {seed} op {i} {op:?} from state {idx} -> {want} (stop {:?} at {})",
+            stop.reason, stop.position
+        );
+        eprintln!("{context}");
+        if want == states.len() - 1 && matches!(op, Op::Cont) {
+            assert!(matches!(stop.reason, StopReason::End { .. }), "{context}");
+        }
+        idx = want;
+        check_state(&session, &states, idx, &context);
+    }
+}
+
+/// Breakpoints at a few addresses the program executes, chosen from the
+/// oracle's log inside the main executable (not the loader's hot loops).
+fn main_program_pcs(states: &[State]) -> Vec<u64> {
+    let mut pcs: Vec<u64> = states
+        .iter()
+        .filter_map(|s| s.next_pc)
+        .filter(|pc| (0x5555_5555_4000..0x5555_5560_0000).contains(pc))
+        .collect();
+    pcs.sort_unstable();
+    pcs.dedup();
+    let n = pcs.len();
+    assert!(n >= 3, "too few distinct pcs in the program: {n}");
+    vec![pcs[n / 5], pcs[n / 2], pcs[4 * n / 5]]
+}
+
+#[test]
+fn loop_fixture_random_forward_and_backward_ops() {
+    for seed in [1, 2] {
+        run_random_ops("loop", &[], seed, 200, main_program_pcs);
+    }
+}
+
+#[test]
+fn multithreaded_random_ops_across_thread_switches() {
+    run_random_ops("mt_small", &[], 3, 200, main_program_pcs);
+}
+
+/// Address of a global in a fixture (PIE, loaded at the no-ASLR base).
+fn symbol_address(fixture: &str, symbol: &str) -> u64 {
+    let out = std::process::Command::new("nm")
+        .arg(support::fixtures().join(fixture))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.split_whitespace().nth(2) == Some(symbol))
+        .unwrap_or_else(|| panic!("{symbol} not in nm output of {fixture}"));
+    0x5555_5555_4000 + u64::from_str_radix(line.split_whitespace().next().unwrap(), 16).unwrap()
+}
+
+/// The source line of an address, by addr2line (ground truth from DWARF).
+fn source_line(fixture: &str, pc: u64) -> u32 {
+    let out = std::process::Command::new("addr2line")
+        .arg("-e")
+        .arg(support::fixtures().join(fixture))
+        .arg(format!("{:#x}", pc - 0x5555_5555_4000))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn marker_line(source: &str, marker: &str) -> u32 {
+    let path = support::fixtures()
+        .parent()
+        .unwrap()
+        .join("src")
+        .join(source);
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .position(|l| l.contains(&format!("LINE:{marker}")))
+        .unwrap() as u32
+        + 1
+}
+
+/// Watching `total` in the loop fixture: forward stops after each write;
+/// backwards from the end lands on the instruction of the last write (the
+/// `total += doubled` line), with the value from before it.
+#[test]
+fn watchpoint_forward_and_backward_on_a_global() {
+    use rewind_engine::session::{WatchKind, WatchSpec};
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = record_fixture(tmp.path(), "loop", &[]);
+    let total = symbol_address("loop", "total");
+    let write_line = marker_line("loop.c", "step_total");
+    let watch = WatchSpec {
+        addr: total,
+        len: 4,
+        kind: WatchKind::Write,
+    };
+    let mut s = Session::open(&trace).unwrap();
+    s.add_watchpoint(watch).unwrap();
+    let read_total = |s: &mut Session| {
+        let tid = s.current_tid();
+        i32::from_le_bytes(s.read_memory(tid, total, 4).unwrap().try_into().unwrap())
+    };
+    // Forward: ten writes, with the values the fixture prints (0, 2, 6, 12, ...).
+    let mut seen = Vec::new();
+    loop {
+        let stop = s.cont().unwrap();
+        match stop.reason {
+            StopReason::Watchpoint {
+                watch: w,
+                syscall: None,
+            } => {
+                assert_eq!(w, watch);
+                seen.push(read_total(&mut s));
+            }
+            StopReason::End { .. } => break,
+            other => panic!("unexpected stop {other:?}"),
+        }
+    }
+    assert_eq!(
+        seen,
+        (0..10)
+            .map(|i| (0..=i).map(|k| 2 * k).sum::<i32>())
+            .collect::<Vec<_>>()
+    );
+    // Backward from the end: the last write, at the step_total line, total still 72.
+    let stop = s.reverse_cont().unwrap();
+    assert!(
+        matches!(stop.reason, StopReason::Watchpoint { syscall: None, .. }),
+        "{stop:?}"
+    );
+    let pc = s.regs(s.current_tid()).unwrap().rip();
+    assert_eq!(source_line("loop", pc), write_line, "landed at {pc:#x}");
+    assert_eq!(read_total(&mut s), 72);
+    s.step().unwrap();
+    assert_eq!(
+        read_total(&mut s),
+        90,
+        "the instruction landed on is the one that writes"
+    );
+    // And once more back: the write before (total 56 -> 72).
+    s.reverse_cont().unwrap();
+    assert_eq!(read_total(&mut s), 56);
+}
+
+/// Watching a buffer filled by read(): going backwards lands on that
+/// syscall and reports it.
+#[test]
+fn watchpoint_backward_finds_the_syscall_that_wrote() {
+    use rewind_engine::session::{WatchKind, WatchSpec};
+    use rewind_engine::trace::{EventKind, TraceReader};
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("input.txt");
+    std::fs::write(&input, "hello\nworld\n").unwrap();
+    // stdin comes from the file: record through a shell redirection.
+    let exe = support::fixtures().join("stdin");
+    let trace = tmp.path().join("stdin-trace");
+    rewind_engine::record::record(&rewind_engine::record::RecordOptions {
+        exe: "/bin/sh".into(),
+        argv: vec![
+            "sh".into(),
+            "-c".into(),
+            format!("exec {} < {}", exe.display(), input.display()),
+        ],
+        env: vec!["PATH=/usr/bin:/bin".into()],
+        cwd: tmp.path().to_string_lossy().into_owned(),
+        trace_dir: trace.clone(),
+    })
+    .unwrap();
+    let reader = TraceReader::open(&trace).unwrap();
+    let (buf, read_rip) = reader
+        .events()
+        .unwrap()
+        .map(|e| e.unwrap())
+        .find_map(|e| match e.kind {
+            EventKind::Syscall {
+                nr, args, result, ..
+            } if nr == libc::SYS_read as u64 && args[0] == 0 && result == 12 => {
+                Some((args[1], e.regs.rip()))
+            }
+            _ => None,
+        })
+        .expect("the fixture reads 12 bytes from stdin");
+    let mut s = Session::open(&trace).unwrap();
+    s.goto_end().unwrap();
+    s.add_watchpoint(WatchSpec {
+        addr: buf & !7,
+        len: 8,
+        kind: WatchKind::Write,
+    })
+    .unwrap();
+    let stop = s.reverse_cont().unwrap();
+    assert_eq!(
+        stop.reason,
+        StopReason::Watchpoint {
+            watch: WatchSpec {
+                addr: buf & !7,
+                len: 8,
+                kind: WatchKind::Write
+            },
+            syscall: Some(libc::SYS_read as u64)
+        }
+    );
+    let regs = s.regs(s.current_tid()).unwrap();
+    assert_eq!(
+        regs.rip(),
+        read_rip - 2,
+        "at the read's syscall instruction"
+    );
+    s.step().unwrap();
+    let tid = s.current_tid();
+    assert_eq!(&s.read_memory(tid, buf, 12).unwrap(), b"hello\nworld\n");
+}
