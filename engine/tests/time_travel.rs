@@ -14,7 +14,10 @@ fn expected(states: &[State], bps: &[u64], idx: usize, op: Op) -> usize {
     match op {
         Op::Step => (idx + 1).min(last),
         Op::ReverseStep => idx.saturating_sub(1),
-        Op::Cont => (idx + 1..=last).find(|&j| hit(j)).unwrap_or(last),
+        // Continuing also stops where a signal is delivered.
+        Op::Cont => (idx + 1..=last)
+            .find(|&j| hit(j) || states[j].signal)
+            .unwrap_or(last),
         Op::ReverseCont => (0..idx).rev().find(|&j| hit(j)).unwrap_or(0),
     }
 }
@@ -297,4 +300,16 @@ fn watchpoint_backward_finds_the_syscall_that_wrote() {
     s.step().unwrap();
     let tid = s.current_tid();
     assert_eq!(&s.read_memory(tid, buf, 12).unwrap(), b"hello\nworld\n");
+}
+
+#[test]
+fn signal_handler_random_ops() {
+    run_random_ops("sigusr1", &[], 4, 200, main_program_pcs);
+}
+
+/// Spin-waits: intervals that end at recorded interruption points, a
+/// signal delivered there, and a preempted thread.
+#[test]
+fn interrupted_spin_loops_random_ops() {
+    run_random_ops("spin", &[], 5, 200, main_program_pcs);
 }

@@ -59,6 +59,8 @@ pub struct State {
     /// The address the next thread will execute, when known (no signal
     /// handler about to be entered); None at the end.
     pub next_pc: Option<u64>,
+    /// A signal was delivered on the way to this state.
+    pub signal: bool,
 }
 
 /// Replays `trace` one instruction at a time with plain single steps,
@@ -69,9 +71,12 @@ pub fn oracle(trace: &Path) -> Vec<State> {
     let mut sink = |_: rewind_engine::trace::OutputStream, _: &[u8]| {};
     let normalize =
         |rep: &mut Replayer, sink: &mut dyn FnMut(rewind_engine::trace::OutputStream, &[u8])| {
+            let mut signal = false;
             while rep.next_run().unwrap() == NextRun::Boundary {
+                signal |= is_signal(rep);
                 rep.step_event(sink).unwrap();
             }
+            signal
         };
     normalize(&mut rep, &mut sink);
     let root = rep.live_threads()[0].0;
@@ -105,15 +110,29 @@ pub fn oracle(trace: &Path) -> Vec<State> {
         } else {
             Some(stop)
         };
+        let mut signal = false;
         if let Some(stop) = ends {
             rep.set_arrived(tid, stop);
+            signal = is_signal(&mut rep);
             rep.step_event(&mut sink).unwrap();
-            normalize(&mut rep, &mut sink);
+            signal |= normalize(&mut rep, &mut sink);
             started = false;
         }
-        states.push(state(&mut rep, tid));
+        let mut s = state(&mut rep, tid);
+        s.signal = signal;
+        states.push(s);
     }
     states
+}
+
+fn is_signal(rep: &mut Replayer) -> bool {
+    matches!(
+        rep.next_event().unwrap(),
+        Some(rewind_engine::trace::Event {
+            kind: rewind_engine::trace::EventKind::Signal { .. },
+            ..
+        })
+    )
 }
 
 fn state(rep: &mut Replayer, tid: i32) -> State {
@@ -124,7 +143,12 @@ fn state(rep: &mut Replayer, tid: i32) -> State {
         } if !rep.has_pending_signal(next) => Some(tracee::get_regs(real).unwrap().rip()),
         _ => None,
     };
-    State { tid, regs, next_pc }
+    State {
+        tid,
+        regs,
+        next_pc,
+        signal: false,
+    }
 }
 
 /// A small deterministic generator (xorshift) for reproducible op sequences.
