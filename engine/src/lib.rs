@@ -3,6 +3,7 @@
 //! Knows processes, registers, memory and events; knows nothing of DAP or
 //! DWARF (see DESIGN §1).
 
+pub mod checkpoint;
 pub mod digest;
 pub mod procmaps;
 pub mod record;

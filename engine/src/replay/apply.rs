@@ -81,6 +81,11 @@ impl Replayer {
                     At::Boundary => self.run_to_syscall(event, *nr)?,
                 };
                 self.thread_mut(event).at = At::Boundary;
+                if *nr != libc::SYS_execve as u64 && *nr != libc::SYS_execveat as u64 {
+                    self.last_syscall_insn = Some(regs.rip() - 2);
+                } else {
+                    self.last_syscall_insn = None;
+                }
                 let call = SyscallCall {
                     nr: *nr,
                     args,

@@ -4,6 +4,7 @@
 
 mod apply;
 mod control;
+mod snapshot;
 mod threads;
 
 use std::collections::HashMap;
@@ -18,6 +19,7 @@ use crate::trace::{
 };
 use crate::tracee::{self, RegDiff, Resume, Stop, TraceeError};
 pub use control::{NextRun, RunEnd};
+pub use snapshot::ReplaySnapshot;
 use threads::{RThread, Stash};
 
 #[derive(Debug, Error)]
@@ -32,6 +34,8 @@ pub enum ReplayError {
     Cpu(#[from] cpu::CpuMismatch),
     #[error("{0}")]
     Divergence(Box<Divergence>),
+    #[error("checkpoint failed: {0}")]
+    Checkpoint(String),
     #[error("the trace is inconsistent at event {index}: {detail}")]
     BadTrace { index: u64, detail: String },
 }
@@ -135,6 +139,9 @@ pub struct Replayer {
     replayed_exit: Option<i32>,
     index: u64,
     trace_dir: PathBuf,
+    /// Address of a `syscall` instruction in the live process (for
+    /// injecting syscalls into it).
+    last_syscall_insn: Option<u64>,
 }
 
 impl Replayer {
@@ -183,6 +190,7 @@ impl Replayer {
             root_real: pid,
             replayed_exit: None,
             index: 0,
+            last_syscall_insn: None,
         };
         rep.threads.insert(first.tid, RThread::new(pid, pid));
         tracee::resume(pid, Resume::Cont, 0)?;

@@ -16,6 +16,7 @@ pub enum At {
     InVfork,
 }
 
+#[derive(Clone, Debug)]
 pub struct RThread {
     pub real: i32,
     pub real_tgid: i32,
@@ -75,6 +76,13 @@ impl Stash {
             std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
             std::collections::hash_map::Entry::Vacant(v) => Ok(v.insert(ProcMem::open(tgid)?)),
         }
+    }
+
+    /// Forgets every queued stop and memory handle (the processes they were
+    /// about are gone).
+    pub fn clear(&mut self) {
+        self.queued.clear();
+        self.mems.clear();
     }
 
     /// Forgets the memory handle of `tgid` (after exec or exit).

@@ -10,6 +10,11 @@ impl Session {
     /// Runs forwards until a breakpoint, a watchpoint, a delivered signal or
     /// the end of the recording.
     pub fn cont(&mut self) -> Result<Stop, SessionError> {
+        let stop = self.cont_unsettled()?;
+        self.settle(stop)
+    }
+
+    fn cont_unsettled(&mut self) -> Result<Stop, SessionError> {
         loop {
             if self.pause.take() {
                 return Ok(self.stop(StopReason::Paused, self.current_tid));
@@ -59,6 +64,11 @@ impl Session {
     /// Executes one instruction of the thread that runs next (a syscall
     /// instruction completes with its recorded effects).
     pub fn step(&mut self) -> Result<Stop, SessionError> {
+        let stop = self.step_unsettled()?;
+        self.settle(stop)
+    }
+
+    fn step_unsettled(&mut self) -> Result<Stop, SessionError> {
         let Some(r) = self.runner()? else {
             return Ok(self.end_stop());
         };
@@ -83,6 +93,11 @@ impl Session {
     /// Runs forwards to the boundary of event `event` (the first boundary at
     /// or after it where a thread runs), from here or from the start.
     pub fn run_to_event(&mut self, event: u64) -> Result<Stop, SessionError> {
+        let stop = self.run_to_event_unsettled(event)?;
+        self.settle(stop)
+    }
+
+    fn run_to_event_unsettled(&mut self, event: u64) -> Result<Stop, SessionError> {
         if event < self.position.event
             || (event == self.position.event && !self.position.is_boundary())
         {
@@ -99,6 +114,11 @@ impl Session {
 
     /// Runs to the end of the recording.
     pub fn goto_end(&mut self) -> Result<Stop, SessionError> {
+        let stop = self.goto_end_unsettled()?;
+        self.settle(stop)
+    }
+
+    fn goto_end_unsettled(&mut self) -> Result<Stop, SessionError> {
         loop {
             let mut unused = Vec::new();
             if let WalkEnd::End = self.walk(Target::IntervalEnd, Observe::Nothing, &mut unused)? {

@@ -9,6 +9,7 @@
 mod forward;
 mod position;
 mod reverse;
+mod snapshots;
 mod traps;
 mod walk;
 
@@ -19,6 +20,7 @@ use std::sync::Arc;
 use thiserror::Error;
 
 pub use position::{Position, Segment, WatchKind, WatchSpec};
+pub use snapshots::{CheckpointBudget, CheckpointStats};
 pub use traps::MAX_WATCHPOINTS;
 
 use crate::replay::{NextRun, ReplayError, Replayer};
@@ -112,6 +114,8 @@ pub struct Session {
     /// Recorded tid of the thread that executed last.
     current_tid: i32,
     root_tid: i32,
+    /// The event at which the (normalized) start of the recording stands.
+    start_event: u64,
     /// Whether the interval's thread has been resumed since its boundary.
     interval_started: bool,
     breakpoints: BTreeMap<u64, u64>,
@@ -121,6 +125,7 @@ pub struct Session {
     output: Vec<(OutputStream, Vec<u8>)>,
     furthest_event: u64,
     total_events: Option<u64>,
+    snapshots: snapshots::Snapshots,
 }
 
 /// An event the session replayed while moving.
@@ -131,6 +136,14 @@ pub(crate) struct Applied {
 impl Session {
     /// Opens a recording, stopped at the start (right after the exec).
     pub fn open(dir: &Path) -> Result<Session, SessionError> {
+        Session::open_with(dir, CheckpointBudget::default())
+    }
+
+    /// Like `open`, with a checkpoint budget (`max_snapshots: 0` and
+    /// `max_anchors: 0` turn checkpoints off: every backwards move then
+    /// re-runs from the start).
+    pub fn open_with(dir: &Path, budget: CheckpointBudget) -> Result<Session, SessionError> {
+        let disabled = budget.max_snapshots == 0 && budget.max_anchors == 0;
         let replayer = Replayer::start(dir)?;
         let total_events = count_events(dir);
         let root_tid = replayer.live_threads().first().map(|t| t.0).unwrap_or(0);
@@ -140,6 +153,7 @@ impl Session {
             position: Position::boundary(1),
             current_tid: root_tid,
             root_tid,
+            start_event: 1,
             interval_started: false,
             breakpoints: BTreeMap::new(),
             watchpoints: Vec::new(),
@@ -147,8 +161,11 @@ impl Session {
             output: Vec::new(),
             furthest_event: 0,
             total_events,
+            snapshots: snapshots::Snapshots::new(budget),
         };
+        s.snapshots.disabled = disabled;
         s.normalize()?;
+        s.start_event = s.position.event;
         Ok(s)
     }
 
@@ -289,6 +306,13 @@ impl Session {
             tid,
             position: self.position.clone(),
         }
+    }
+
+    /// Every movement ends here: the stop is remembered as a snapshot, so
+    /// that going back to it or near it later is cheap.
+    fn settle(&mut self, stop: Stop) -> Result<Stop, SessionError> {
+        self.remember_here()?;
+        Ok(stop)
     }
 
     /// Replays the next event (the interval's thread, if any ran, is

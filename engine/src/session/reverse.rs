@@ -21,6 +21,11 @@ impl Session {
 
     /// Goes back to the start of the recording.
     pub fn restart(&mut self) -> Result<Stop, SessionError> {
+        let stop = self.restart_unsettled()?;
+        self.settle(stop)
+    }
+
+    fn restart_unsettled(&mut self) -> Result<Stop, SessionError> {
         self.restart_replay()?;
         Ok(self.stop(StopReason::Start, self.current_tid))
     }
@@ -28,26 +33,27 @@ impl Session {
     /// Moves to `position` exactly (forwards from here when it lies ahead,
     /// else from the start).
     pub fn run_to_position(&mut self, position: &Position) -> Result<Stop, SessionError> {
+        let stop = self.run_to_position_unsettled(position)?;
+        self.settle(stop)
+    }
+
+    fn run_to_position_unsettled(&mut self, position: &Position) -> Result<Stop, SessionError> {
         self.goto_position(position)?;
         Ok(self.stop(StopReason::Arrived, self.current_tid))
     }
 
     pub(super) fn goto_position(&mut self, target: &Position) -> Result<(), SessionError> {
-        let rest = match remaining(&self.position, target) {
-            Some(rest) => rest,
-            None => {
-                self.restart_replay()?;
-                remaining(&self.position, target).ok_or_else(|| SessionError::BadPosition {
-                    position: target.to_string(),
-                    detail: "it lies before the start of the recording".into(),
-                })?
-            }
-        };
+        self.restore_nearest(target, false)?;
+        let rest = remaining(&self.position, target).ok_or_else(|| SessionError::BadPosition {
+            position: target.to_string(),
+            detail: "it lies before the start of the recording".into(),
+        })?;
         let mut unused = Vec::new();
         while self.position.event < target.event {
             if let WalkEnd::End = self.walk(Target::IntervalEnd, Observe::Nothing, &mut unused)? {
                 break;
             }
+            self.anchor_here()?;
         }
         if self.position.event != target.event {
             return Err(SessionError::BadPosition {
@@ -66,10 +72,25 @@ impl Session {
     /// change), or to the start of the recording when there is none.
     pub fn reverse_cont(&mut self) -> Result<Stop, SessionError> {
         let now = self.position.clone();
-        let hits = self.scan_to(&now)?;
-        let Some(hit) = hits.last().cloned() else {
+        let mut upper = now.clone();
+        // Scan ranges [snapshot, upper) backwards until one holds a hit.
+        let hit = loop {
+            self.restore_nearest(&upper, true)?;
+            let start = self.position.clone();
+            let at_start = self.is_recording_start();
+            let hits = self.scan(&upper, upper != now, at_start)?;
+            if let Some(hit) = hits.last() {
+                break Some(hit.clone());
+            }
+            if at_start {
+                break None;
+            }
+            upper = start;
+        };
+        let Some(hit) = hit else {
             self.restart_replay()?;
-            return Ok(self.stop(StopReason::Start, self.current_tid));
+            let stop = self.stop(StopReason::Start, self.current_tid);
+            return self.settle(stop);
         };
         let land = match hit.kind {
             HitKind::Breakpoint(_) => hit.position.clone(),
@@ -82,50 +103,66 @@ impl Session {
         let mut stop = self.hit_stop(hit);
         stop.tid = tid;
         stop.position = self.position.clone();
-        Ok(stop)
+        self.settle(stop)
     }
 
-    /// Re-runs from the start to `to`, collecting every hit strictly before it.
-    fn scan_to(&mut self, to: &Position) -> Result<Vec<Hit>, SessionError> {
-        self.restart_replay()?;
+    fn is_recording_start(&self) -> bool {
+        self.position.is_boundary() && self.position.event <= self.start_event
+    }
+
+    /// Runs from here to `to`, collecting every hit on the way: at the
+    /// starting point only with `include_start`, at `to` only with `include_to`.
+    fn scan(
+        &mut self,
+        to: &Position,
+        include_to: bool,
+        include_start: bool,
+    ) -> Result<Vec<Hit>, SessionError> {
         let mut hits = Vec::new();
-        if self.position != *to {
+        if include_start && self.position != *to {
             hits.extend(self.boundary_hits(&[])?);
         }
+        let mut rest = remaining(&self.position, to).unwrap_or_default();
         while self.position.event < to.event {
             match self.walk(Target::IntervalEnd, Observe::Record, &mut hits)? {
                 WalkEnd::IntervalEnded(applied) => {
-                    if self.position != *to {
-                        hits.extend(self.boundary_hits(&applied)?);
+                    let boundary = self.boundary_hits(&applied)?;
+                    if self.position != *to || include_to {
+                        hits.extend(boundary);
                     }
+                    self.anchor_here()?;
                 }
                 _ => break,
             }
+            rest = to.path.clone();
         }
-        if self.position.event == to.event {
-            for (i, seg) in to.path.iter().enumerate() {
-                self.walk(Target::Segment(*seg), Observe::Record, &mut hits)?;
-                if i + 1 == to.path.len() {
-                    break;
+        if self.position.event != to.event {
+            return Ok(hits);
+        }
+        let n = rest.len();
+        for (i, seg) in rest.into_iter().enumerate() {
+            self.walk(Target::Segment(seg), Observe::Record, &mut hits)?;
+            if i + 1 == n && !include_to {
+                break;
+            }
+            // Where a segment ends is itself a hit when it is one.
+            let tid = self.current_tid;
+            match seg {
+                Segment::WatchHit { watch, .. } if self.watchpoints.contains(&watch) => {
+                    hits.push(Hit {
+                        position: self.position.clone(),
+                        kind: HitKind::Watch(watch),
+                        tid,
+                    })
                 }
-                // Where a segment ends is itself a hit when it is one.
-                let tid = self.current_tid;
-                match *seg {
-                    Segment::WatchHit { watch, .. } if self.watchpoints.contains(&watch) => hits
-                        .push(Hit {
+                _ => {
+                    let pc = self.pc()?;
+                    if self.breakpoints.contains_key(&pc) {
+                        hits.push(Hit {
                             position: self.position.clone(),
-                            kind: HitKind::Watch(watch),
+                            kind: HitKind::Breakpoint(pc),
                             tid,
-                        }),
-                    _ => {
-                        let pc = self.pc()?;
-                        if self.breakpoints.contains_key(&pc) {
-                            hits.push(Hit {
-                                position: self.position.clone(),
-                                kind: HitKind::Breakpoint(pc),
-                                tid,
-                            });
-                        }
+                        });
                     }
                 }
             }
@@ -135,6 +172,11 @@ impl Session {
 
     /// Goes back one instruction (of whichever thread executed last).
     pub fn reverse_step(&mut self) -> Result<Stop, SessionError> {
+        let stop = self.reverse_step_unsettled()?;
+        self.settle(stop)
+    }
+
+    fn reverse_step_unsettled(&mut self) -> Result<Stop, SessionError> {
         let now = self.position.clone();
         match self.previous_position(&now)? {
             Some(p) => {
@@ -204,14 +246,16 @@ impl Session {
     /// The position of the last instruction before boundary `event`.
     fn before_boundary(&mut self, event: u64) -> Result<Option<Position>, SessionError> {
         // The latest interval (boundary where a thread runs) before `event`.
-        self.restart_replay()?;
-        let mut last_start = None;
+        let target = Position::boundary(event);
+        self.restore_nearest(&target, true)?;
+        let mut last_start = (self.position != target).then_some(self.position.event);
         let mut unused = Vec::new();
         while self.position.event < event {
             last_start = Some(self.position.event);
             if let WalkEnd::End = self.walk(Target::IntervalEnd, Observe::Nothing, &mut unused)? {
                 break;
             }
+            self.anchor_here()?;
         }
         let Some(start) = last_start else {
             return Ok(None);
@@ -351,7 +395,7 @@ impl Session {
 
 /// The segments that lead from `from` to `to`, when `to` lies ahead of
 /// `from` (a later event, or the same interval with `from`'s path a prefix).
-fn remaining(from: &Position, to: &Position) -> Option<Vec<Segment>> {
+pub(super) fn remaining(from: &Position, to: &Position) -> Option<Vec<Segment>> {
     if to.event > from.event {
         return Some(to.path.clone());
     }

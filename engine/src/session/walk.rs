@@ -181,6 +181,18 @@ impl Session {
                 self.position = base.then(Segment::Steps(steps));
                 return Ok(WalkEnd::Reached);
             }
+            // A long run leaves snapshots behind, at points it can name.
+            let here = match (target, arrived_at) {
+                (Target::Segment(Segment::Steps(_)), _) => Some(base.then(Segment::Steps(steps))),
+                (_, Some(at)) => Some(base.then(Segment::Arrive {
+                    pc: at,
+                    count: arrivals[&at],
+                })),
+                _ => None,
+            };
+            if let Some(here) = here {
+                self.remember_along_run(here)?;
+            }
         }
     }
 
