@@ -313,3 +313,42 @@ fn signal_handler_random_ops() {
 fn interrupted_spin_loops_random_ops() {
     run_random_ops("spin", &[], 5, 200, main_program_pcs);
 }
+
+/// A pause request from another thread stops a long forward run within
+/// 200 ms, at a position that can be gone back to exactly.
+#[test]
+fn pause_stops_a_long_run_promptly_at_a_named_position() {
+    let tmp = tempfile::tempdir().unwrap();
+    // ~1 s of computing with no syscalls in its loop.
+    let trace = record_fixture(tmp.path(), "compute-O2", &["500000000"]);
+    let mut s = Session::open(&trace).unwrap();
+    let pause = s.pause_handle();
+    let asker = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let asked = std::time::Instant::now();
+        pause.request();
+        asked
+    });
+    let stop = s.cont().unwrap();
+    let stopped = std::time::Instant::now();
+    let asked = asker.join().unwrap();
+    assert_eq!(stop.reason, StopReason::Paused, "{stop:?}");
+    let latency = stopped.duration_since(asked);
+    assert!(
+        latency < std::time::Duration::from_millis(200),
+        "paused after {latency:?}"
+    );
+    // The paused point is a position: leave it and come back to the same state.
+    let tid = s.current_tid();
+    let here = s.position().clone();
+    let regs = s.regs(tid).unwrap();
+    s.restart().unwrap();
+    s.run_to_position(&here).unwrap();
+    assert!(rewind_engine::tracee::regs_diff(&regs, &s.regs(tid).unwrap()).is_empty());
+    // And it goes on to the recorded end.
+    let end = s.cont().unwrap();
+    assert!(
+        matches!(end.reason, StopReason::End { exit_code: Some(0) }),
+        "{end:?}"
+    );
+}

@@ -10,7 +10,7 @@ impl Session {
     /// Runs forwards until a breakpoint, a watchpoint, a delivered signal or
     /// the end of the recording.
     pub fn cont(&mut self) -> Result<Stop, SessionError> {
-        let stop = self.cont_unsettled()?;
+        let stop = self.cont_unsettled();
         self.settle(stop)
     }
 
@@ -64,7 +64,7 @@ impl Session {
     /// Executes one instruction of the thread that runs next (a syscall
     /// instruction completes with its recorded effects).
     pub fn step(&mut self) -> Result<Stop, SessionError> {
-        let stop = self.step_unsettled()?;
+        let stop = self.step_unsettled();
         self.settle(stop)
     }
 
@@ -76,6 +76,8 @@ impl Session {
         self.current_tid = r.tid;
         let ended_by = match trap {
             Trap::Event(stop) => Some(stop),
+            // Stopped before the instruction ran.
+            Trap::Paused => return Err(SessionError::Paused),
             _ => {
                 self.position = self.position.then(Segment::Steps(1));
                 self.at_interval_end_point(&r)?
@@ -93,7 +95,7 @@ impl Session {
     /// Runs forwards to the boundary of event `event` (the first boundary at
     /// or after it where a thread runs), from here or from the start.
     pub fn run_to_event(&mut self, event: u64) -> Result<Stop, SessionError> {
-        let stop = self.run_to_event_unsettled(event)?;
+        let stop = self.run_to_event_unsettled(event);
         self.settle(stop)
     }
 
@@ -114,7 +116,7 @@ impl Session {
 
     /// Runs to the end of the recording.
     pub fn goto_end(&mut self) -> Result<Stop, SessionError> {
-        let stop = self.goto_end_unsettled()?;
+        let stop = self.goto_end_unsettled();
         self.settle(stop)
     }
 

@@ -15,7 +15,7 @@ mod walk;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
 use thiserror::Error;
 
@@ -43,6 +43,10 @@ pub enum SessionError {
     NoThread { tid: i32 },
     #[error("position {position} cannot be reached: {detail}")]
     BadPosition { position: String, detail: String },
+    /// A pause request stopped the movement (the session stands at a valid
+    /// position); public movements turn it into a `Paused` stop.
+    #[error("paused")]
+    Paused,
 }
 
 /// Why a movement stopped.
@@ -93,16 +97,39 @@ pub struct ThreadInfo {
     pub replayed_tid: i32,
 }
 
-/// Asks a running movement to stop, from any thread.
+/// Asks a running movement to stop, from any thread: within the current
+/// trap when the run is trap-heavy, and by stopping the running thread with
+/// SIGSTOP when it runs freely.
 #[derive(Clone, Debug, Default)]
-pub struct PauseHandle(Arc<AtomicBool>);
+pub struct PauseHandle(Arc<PauseShared>);
+
+#[derive(Debug, Default)]
+struct PauseShared {
+    requested: AtomicBool,
+    /// (tgid, tid) in this replay of the thread running freely; 0 for none.
+    running_tgid: AtomicI32,
+    running_tid: AtomicI32,
+}
 
 impl PauseHandle {
     pub fn request(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0.requested.store(true, Ordering::SeqCst);
+        let tid = self.0.running_tid.load(Ordering::SeqCst);
+        let tgid = self.0.running_tgid.load(Ordering::SeqCst);
+        if tid != 0 {
+            // A stray stop is told apart (and passed over) by the walker.
+            let _ = tracee::tgkill(tgid, tid, libc::SIGSTOP);
+        }
+    }
+    fn requested(&self) -> bool {
+        self.0.requested.load(Ordering::SeqCst)
     }
     fn take(&self) -> bool {
-        self.0.swap(false, Ordering::SeqCst)
+        self.0.requested.swap(false, Ordering::SeqCst)
+    }
+    fn running(&self, tgid: i32, tid: i32) {
+        self.0.running_tgid.store(tgid, Ordering::SeqCst);
+        self.0.running_tid.store(tid, Ordering::SeqCst);
     }
 }
 
@@ -310,9 +337,31 @@ impl Session {
 
     /// Every movement ends here: the stop is remembered as a snapshot, so
     /// that going back to it or near it later is cheap.
-    fn settle(&mut self, stop: Stop) -> Result<Stop, SessionError> {
+    fn settle(&mut self, stop: Result<Stop, SessionError>) -> Result<Stop, SessionError> {
+        let stop = match stop {
+            Err(SessionError::Paused) => {
+                self.pause.take();
+                self.stop(StopReason::Paused, self.current_tid)
+            }
+            other => other?,
+        };
         self.remember_here()?;
         Ok(stop)
+    }
+
+    /// Hash of a thread's registers (flags bits that vary between runs
+    /// masked) and extended state: names a paused point.
+    fn state_hash(real: i32) -> Result<u64, SessionError> {
+        let mut regs = tracee::get_regs(real)?;
+        regs.0[Regs::EFLAGS] &= !((1 << 8) | (1 << 16));
+        regs.0[Regs::R11] &= !((1 << 8) | (1 << 16));
+        let mut h = crc32fast::Hasher::new();
+        for v in regs.0 {
+            h.update(&v.to_le_bytes());
+        }
+        let mut g = crc32fast::Hasher::new();
+        g.update(&tracee::get_fpregs(real)?);
+        Ok(((h.finalize() as u64) << 32) | g.finalize() as u64)
     }
 
     /// Replays the next event (the interval's thread, if any ran, is

@@ -29,6 +29,10 @@ pub enum Segment {
     Arrive { pc: u64, count: u64 },
     /// Run to the `count`-th trap of this watchpoint.
     WatchHit { watch: WatchSpec, count: u64 },
+    /// Run to the first arrival at `pc` where the registers and extended
+    /// state hash to `state` and writable memory to `digest` (a point where
+    /// a free run was paused; identical states have identical futures).
+    Match { pc: u64, state: u64, digest: u32 },
 }
 
 /// Where a replay is: `event` events have been replayed (and any that apply
@@ -85,6 +89,7 @@ impl std::fmt::Display for Position {
                 Segment::WatchHit { watch, count } => {
                     write!(f, " → watch {:#x}×{count}", watch.addr)?
                 }
+                Segment::Match { pc, .. } => write!(f, " → {pc:#x} (paused state)")?,
             }
         }
         Ok(())

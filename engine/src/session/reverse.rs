@@ -21,7 +21,7 @@ impl Session {
 
     /// Goes back to the start of the recording.
     pub fn restart(&mut self) -> Result<Stop, SessionError> {
-        let stop = self.restart_unsettled()?;
+        let stop = self.restart_unsettled();
         self.settle(stop)
     }
 
@@ -33,7 +33,7 @@ impl Session {
     /// Moves to `position` exactly (forwards from here when it lies ahead,
     /// else from the start).
     pub fn run_to_position(&mut self, position: &Position) -> Result<Stop, SessionError> {
-        let stop = self.run_to_position_unsettled(position)?;
+        let stop = self.run_to_position_unsettled(position);
         self.settle(stop)
     }
 
@@ -71,6 +71,13 @@ impl Session {
     /// (for a watchpoint: the instruction, or emulated syscall, that made the
     /// change), or to the start of the recording when there is none.
     pub fn reverse_cont(&mut self) -> Result<Stop, SessionError> {
+        match self.reverse_cont_unsettled() {
+            Err(SessionError::Paused) => self.settle(Err(SessionError::Paused)),
+            other => other,
+        }
+    }
+
+    fn reverse_cont_unsettled(&mut self) -> Result<Stop, SessionError> {
         let now = self.position.clone();
         let mut upper = now.clone();
         // Scan ranges [snapshot, upper) backwards until one holds a hit.
@@ -90,7 +97,7 @@ impl Session {
         let Some(hit) = hit else {
             self.restart_replay()?;
             let stop = self.stop(StopReason::Start, self.current_tid);
-            return self.settle(stop);
+            return self.settle(Ok(stop));
         };
         let land = match hit.kind {
             HitKind::Breakpoint(_) => hit.position.clone(),
@@ -103,7 +110,7 @@ impl Session {
         let mut stop = self.hit_stop(hit);
         stop.tid = tid;
         stop.position = self.position.clone();
-        self.settle(stop)
+        self.settle(Ok(stop))
     }
 
     fn is_recording_start(&self) -> bool {
@@ -172,7 +179,7 @@ impl Session {
 
     /// Goes back one instruction (of whichever thread executed last).
     pub fn reverse_step(&mut self) -> Result<Stop, SessionError> {
-        let stop = self.reverse_step_unsettled()?;
+        let stop = self.reverse_step_unsettled();
         self.settle(stop)
     }
 
@@ -196,23 +203,19 @@ impl Session {
             return self.before_boundary(p.event);
         };
         let q = p.prefix();
-        let mut unused = Vec::new();
         Ok(Some(match last {
             Segment::Steps(n) if n >= 2 => q.then(Segment::Steps(n - 1)),
             Segment::Steps(_) => q,
             Segment::Arrive { pc, count } => {
-                self.goto_position(&q)?;
-                if count >= 2 {
-                    self.walk(
-                        Target::Segment(Segment::Arrive {
-                            pc,
-                            count: count - 1,
-                        }),
-                        Observe::Nothing,
-                        &mut unused,
-                    )?;
-                }
-                let a = self.position.clone();
+                let a = if count >= 2 {
+                    q.then(Segment::Arrive {
+                        pc,
+                        count: count - 1,
+                    })
+                } else {
+                    q
+                };
+                self.goto_position(&a)?;
                 let m = self.steps_until(|s, _| Ok(s.pc()? == pc))?;
                 if m >= 2 {
                     a.then(Segment::Steps(m - 1))
@@ -221,23 +224,29 @@ impl Session {
                 }
             }
             Segment::WatchHit { watch, count } => {
-                self.goto_position(&q)?;
-                if count >= 2 {
-                    self.walk(
-                        Target::Segment(Segment::WatchHit {
-                            watch,
-                            count: count - 1,
-                        }),
-                        Observe::Nothing,
-                        &mut unused,
-                    )?;
-                }
-                let a = self.position.clone();
+                let a = if count >= 2 {
+                    q.then(Segment::WatchHit {
+                        watch,
+                        count: count - 1,
+                    })
+                } else {
+                    q
+                };
+                self.goto_position(&a)?;
                 let m = self.steps_until_watch(watch)?;
                 if m >= 2 {
                     a.then(Segment::Steps(m - 1))
                 } else {
                     a
+                }
+            }
+            Segment::Match { pc, state, digest } => {
+                self.goto_position(&q)?;
+                let m = self.steps_until(|s, _| s.at_state(pc, state, digest))?;
+                if m >= 2 {
+                    q.then(Segment::Steps(m - 1))
+                } else {
+                    q
                 }
             }
         }))
@@ -313,6 +322,8 @@ impl Session {
                     return Ok(n);
                 }
                 Trap::Int3(_) => true,
+                // Stopped for a pause mid-run: run on, the walk after names the point.
+                Trap::Paused => continue,
                 _ => self.runner_pc(&r)? == pc,
             };
             stepping = matches!(trap, Trap::Int3(_));
@@ -341,6 +352,9 @@ impl Session {
         let mut m = 0;
         loop {
             let trap = self.exec(&r, true, &[], &[])?;
+            if trap == Trap::Paused {
+                continue;
+            }
             m += 1;
             self.position = start.then(Segment::Steps(m));
             if let Trap::Event(stop) = trap {
@@ -366,6 +380,9 @@ impl Session {
         let mut m = 0;
         loop {
             let trap = self.exec(&r, true, &[], &[watch])?;
+            if trap == Trap::Paused {
+                continue;
+            }
             m += 1;
             self.position = start.then(Segment::Steps(m));
             match trap {

@@ -86,7 +86,7 @@ fn progress(p: &Position) -> (u64, usize, u64) {
     let last = match p.path.last() {
         Some(Segment::Steps(n)) => *n,
         Some(Segment::Arrive { count, .. }) | Some(Segment::WatchHit { count, .. }) => *count,
-        None => 0,
+        Some(Segment::Match { .. }) | None => 0,
     };
     (p.event, p.path.len(), last)
 }

@@ -27,6 +27,8 @@ pub enum Trap {
     Watch(usize),
     /// The stop that ends the interval: the event's syscall, signal or trap.
     Event(Stop),
+    /// A pause request stopped the thread where it was.
+    Paused,
 }
 
 /// The x86 debug-register watchpoints a thread can have.
@@ -106,15 +108,26 @@ impl Session {
             Resume::Sysemu
         };
         let mut sig = signal;
+        if !step {
+            self.pause.running(r.tgid, r.real);
+        }
         let stop = loop {
             tracee::resume(r.real, how, sig)?;
             let stop = self.replayer.wait_thread(r.real)?;
+            sig = 0;
             if stop == Stop::Signal(libc::SIGCHLD) && !self.next_event_is_sigchld()? {
-                sig = 0;
+                continue;
+            }
+            if stop == Stop::Signal(libc::SIGSTOP) {
+                if self.pause.requested() {
+                    break stop;
+                }
+                // A pause request's SIGSTOP that arrived after its run ended.
                 continue;
             }
             break stop;
         };
+        self.pause.running(0, 0);
         if !saved.is_empty() {
             let mem = self.replayer.memory(r.tgid)?;
             for (addr, byte) in saved.iter().rev() {
@@ -128,6 +141,12 @@ impl Session {
         };
         if dr7 != 0 {
             tracee::set_debugreg(r.real, DR7, 0)?;
+        }
+        if stop == Stop::Signal(libc::SIGSTOP) {
+            return Ok(Trap::Paused);
+        }
+        if stop == Stop::Signal(libc::SIGSTOP) {
+            return Ok(Trap::Paused);
         }
         if stop != Stop::Signal(libc::SIGTRAP) {
             return Ok(Trap::Event(stop));
@@ -159,6 +178,50 @@ impl Session {
                 ..
             })
         ))
+    }
+
+    /// Whether the runner stands at `pc` in the given state (registers and
+    /// extended state hash, writable memory digest).
+    pub(super) fn at_state(
+        &mut self,
+        pc: u64,
+        state: u64,
+        digest: u32,
+    ) -> Result<bool, SessionError> {
+        let Some(r) = self.runner()? else {
+            return Ok(false);
+        };
+        if self.runner_pc(&r)? != pc || Session::state_hash(r.real)? != state {
+            return Ok(false);
+        }
+        let rsp = tracee::get_regs(r.real)?.rsp();
+        let mem = self.replayer.memory(r.tgid)?;
+        let here = crate::digest::writable_memory_digest(r.tgid, mem, rsp).map_err(|e| {
+            SessionError::Tracee(crate::tracee::TraceeError::Memory {
+                pid: r.tgid,
+                addr: 0,
+                len: 0,
+                source: e,
+            })
+        })?;
+        Ok(here == digest)
+    }
+
+    /// Names the point where a paused runner stands.
+    pub(super) fn paused_segment(&mut self, r: &Runner) -> Result<super::Segment, SessionError> {
+        let pc = self.runner_pc(r)?;
+        let state = Session::state_hash(r.real)?;
+        let rsp = tracee::get_regs(r.real)?.rsp();
+        let mem = self.replayer.memory(r.tgid)?;
+        let digest = crate::digest::writable_memory_digest(r.tgid, mem, rsp).map_err(|e| {
+            SessionError::Tracee(crate::tracee::TraceeError::Memory {
+                pid: r.tgid,
+                addr: 0,
+                len: 0,
+                source: e,
+            })
+        })?;
+        Ok(super::Segment::Match { pc, state, digest })
     }
 
     /// The runner's instruction pointer.

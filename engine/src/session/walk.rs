@@ -84,7 +84,8 @@ impl Session {
             Vec::new()
         };
         match target {
-            Target::Segment(Segment::Arrive { pc, .. }) => int3s.push(pc),
+            Target::Segment(Segment::Arrive { pc, .. })
+            | Target::Segment(Segment::Match { pc, .. }) => int3s.push(pc),
             Target::Segment(Segment::WatchHit { watch, .. }) if !watches.contains(&watch) => {
                 watches.push(watch)
             }
@@ -105,6 +106,11 @@ impl Session {
             self.current_tid = r.tid;
             let arrived_at = match trap {
                 Trap::Event(stop) => return self.interval_ended(&r, stop, target, &base),
+                Trap::Paused => {
+                    let seg = self.paused_segment(&r)?;
+                    self.position = base.then(seg);
+                    return Err(SessionError::Paused);
+                }
                 Trap::Int3(at) => Some(at),
                 Trap::Stepped => {
                     steps += 1;
@@ -156,6 +162,12 @@ impl Session {
                     self.position = base.then(Segment::Arrive { pc: at, count });
                     return Ok(WalkEnd::Reached);
                 }
+                if let Target::Segment(seg @ Segment::Match { pc, state, digest }) = target {
+                    if pc == at && self.at_state(pc, state, digest)? {
+                        self.position = base.then(seg);
+                        return Ok(WalkEnd::Reached);
+                    }
+                }
                 if self.at_interval_end_point(&r)? {
                     return self.interval_ended(&r, Stop::Signal(libc::SIGTRAP), target, &base);
                 }
@@ -191,6 +203,10 @@ impl Session {
                 _ => None,
             };
             if let Some(here) = here {
+                if self.pause.requested() {
+                    self.position = here;
+                    return Err(SessionError::Paused);
+                }
                 self.remember_along_run(here)?;
             }
         }
