@@ -65,17 +65,38 @@ fn run_random_ops(
     for &b in &bps {
         session.add_breakpoint(b);
     }
+    check_state(&session, &states, 0, "open");
+    random_ops(&mut session, &states, &bps, 0, fixture, seed, ops);
+}
+
+/// Applies `ops` random operations from oracle state `idx`, checking each
+/// landing (never going below state 0: it is where the oracle starts).
+fn random_ops(
+    session: &mut Session,
+    states: &[State],
+    bps: &[u64],
+    mut idx: usize,
+    fixture: &str,
+    seed: u64,
+    ops: usize,
+) {
     let mut rng = Rng::new(seed);
-    let mut idx = 0usize;
-    check_state(&session, &states, idx, "open");
     for i in 0..ops {
-        let op = match rng.below(10) {
+        let mut op = match rng.below(10) {
             0..=2 => Op::Step,
             3..=5 => Op::ReverseStep,
             6..=7 => Op::Cont,
             _ => Op::ReverseCont,
         };
-        let want = expected(&states, &bps, idx, op);
+        if idx == 0 && matches!(op, Op::ReverseStep | Op::ReverseCont) {
+            op = if matches!(op, Op::ReverseStep) {
+                Op::Step
+            } else {
+                Op::Cont
+            };
+        }
+        let want = expected(states, bps, idx, op);
+        let started = std::time::Instant::now();
         let stop = match op {
             Op::Step => session.step(),
             Op::ReverseStep => session.reverse_step(),
@@ -87,12 +108,12 @@ fn run_random_ops(
             "{fixture} seed {seed} op {i} {op:?} from state {idx} -> {want} (stop {:?} at {})",
             stop.reason, stop.position
         );
-        eprintln!("{context}");
+        eprintln!("{context} [{:?}]", started.elapsed());
         if want == states.len() - 1 && matches!(op, Op::Cont) {
             assert!(matches!(stop.reason, StopReason::End { .. }), "{context}");
         }
         idx = want;
-        check_state(&session, &states, idx, &context);
+        check_state(session, states, idx, &context);
     }
 }
 
@@ -351,4 +372,66 @@ fn pause_stops_a_long_run_promptly_at_a_named_position() {
         matches!(end.reason, StopReason::End { exit_code: Some(0) }),
         "{end:?}"
     );
+}
+
+/// Deep in a hot loop: 110,000 iterations past the last event, random
+/// operations land exactly where the oracle says. (The oracle single-steps
+/// from there; it reaches the spot by counting the loop's iterations with a
+/// plain int3.)
+#[test]
+fn deep_in_a_hot_loop_random_ops() {
+    use rewind_engine::session::{Position, Segment};
+    use rewind_engine::trace::{EventKind, OutputStream, TraceReader};
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = record_fixture(tmp.path(), "hotloop-O2", &["111000"]);
+    // The boundary right after `start` is written: the loop follows.
+    let after_start = TraceReader::open(&trace)
+        .unwrap()
+        .events()
+        .unwrap()
+        .map(|e| e.unwrap())
+        .position(|e| {
+            matches!(
+                e.kind,
+                EventKind::Syscall {
+                    output: Some(OutputStream::Stdout),
+                    ..
+                }
+            )
+        })
+        .unwrap() as u64
+        + 1;
+    // The loop's first instruction: where the thread goes back to 111,000 times.
+    let head = {
+        let mut s = Session::open(&trace).unwrap();
+        s.run_to_event(after_start).unwrap();
+        let mut seen = std::collections::HashMap::new();
+        loop {
+            s.step().unwrap();
+            let pc = s.regs(s.current_tid()).unwrap().rip();
+            let n = seen.entry(pc).or_insert(0u32);
+            *n += 1;
+            if *n == 3 {
+                break pc;
+            }
+        }
+    };
+    let deep = 110_000;
+    let states = support::oracle_from_arrival(&trace, after_start, Some((head, deep)));
+    let mut session = Session::open(&trace).unwrap();
+    let start =
+        Position::boundary(session.position().event.max(after_start)).then(Segment::Arrive {
+            pc: head,
+            count: deep,
+        });
+    session.run_to_event(after_start).unwrap();
+    let start = Position {
+        event: session.position().event,
+        ..start
+    };
+    session.run_to_position(&start).unwrap();
+    check_state(&session, &states, 0, "110,000 iterations into the loop");
+    let bps = vec![head];
+    session.add_breakpoint(head);
+    random_ops(&mut session, &states, &bps, 0, "hotloop", 6, 200);
 }

@@ -39,7 +39,11 @@ pub enum RunEnd {
 impl Replayer {
     /// Describes how the next event is reached, without replaying it.
     pub fn next_run(&mut self) -> Result<NextRun, ReplayError> {
-        let Some(event) = self.peek_event()?.cloned() else {
+        // Called at every trap of a run: look at the event without copying it.
+        if self.peeked.is_none() {
+            self.peek_event()?;
+        }
+        let Some(event) = self.peeked.as_ref() else {
             return Ok(NextRun::End);
         };
         let Some(t) = self.threads.get(&event.tid) else {

@@ -84,15 +84,18 @@ impl Session {
             self.replayer.take_pending_signal(r.tid)
         };
         self.interval_started = true;
-        for (i, w) in watches.iter().enumerate() {
-            tracee::set_debugreg(r.real, i, w.addr)?;
-        }
+        // Debug registers only when watching (they cost a syscall each).
         let dr7 = watches
             .iter()
             .enumerate()
             .fold(0, |acc, (i, w)| acc | dr7_bits(i, w));
-        tracee::set_debugreg(r.real, DR6, 0)?;
-        tracee::set_debugreg(r.real, DR7, dr7)?;
+        if dr7 != 0 {
+            for (i, w) in watches.iter().enumerate() {
+                tracee::set_debugreg(r.real, i, w.addr)?;
+            }
+            tracee::set_debugreg(r.real, DR6, 0)?;
+            tracee::set_debugreg(r.real, DR7, dr7)?;
+        }
         let mut saved = Vec::new();
         if !step {
             let mem = self.replayer.memory(r.tgid)?;
@@ -134,7 +137,7 @@ impl Session {
                 mem.write(*addr, &[*byte])?;
             }
         }
-        let dr6 = if stop == Stop::Signal(libc::SIGTRAP) {
+        let dr6 = if dr7 != 0 && stop == Stop::Signal(libc::SIGTRAP) {
             tracee::get_debugreg(r.real, DR6)?
         } else {
             0

@@ -67,7 +67,68 @@ pub struct State {
 /// logging every state. Independent of the session's positions and
 /// reverse logic: only the replayer and ptrace single-steps.
 pub fn oracle(trace: &Path) -> Vec<State> {
+    oracle_from(trace, 0)
+}
+
+/// The oracle from the first boundary at or after event `from` (events
+/// before it are replayed without stepping).
+pub fn oracle_from(trace: &Path, from: u64) -> Vec<State> {
+    oracle_from_arrival(trace, from, None)
+}
+
+/// The oracle from the `k`-th time the thread that runs after event `from`
+/// stands at `pc` (found with a plain int3 and a counter).
+pub fn oracle_from_arrival(trace: &Path, from: u64, arrival: Option<(u64, u64)>) -> Vec<State> {
     let mut rep = Replayer::start(trace).expect("start replay");
+    let mut skip = |_: rewind_engine::trace::OutputStream, _: &[u8]| {};
+    while rep.event_index() < from {
+        rep.step_event(&mut skip).unwrap();
+    }
+    while rep.next_run().unwrap() == NextRun::Boundary {
+        rep.step_event(&mut skip).unwrap();
+    }
+    let mut started_at_arrival = false;
+    if let Some((pc, k)) = arrival {
+        let NextRun::UserCode {
+            tid,
+            real,
+            real_tgid,
+            ..
+        } = rep.next_run().unwrap()
+        else {
+            panic!("no thread runs after event {from}");
+        };
+        let mut signal = rep.take_pending_signal(tid);
+        // First execute one instruction (an arrival is after at least one).
+        tracee::resume(real, Resume::SysemuStep, signal).unwrap();
+        assert_eq!(rep.wait_thread(real).unwrap(), Stop::Signal(libc::SIGTRAP));
+        signal = 0;
+        let mut n = u64::from(tracee::get_regs(real).unwrap().rip() == pc);
+        while n < k {
+            let mem = rep.memory(real_tgid).unwrap();
+            let original = mem.read(pc, 1).unwrap();
+            mem.write(pc, &[0xcc]).unwrap();
+            tracee::resume(real, Resume::Sysemu, signal).unwrap();
+            let stop = rep.wait_thread(real).unwrap();
+            rep.memory(real_tgid).unwrap().write(pc, &original).unwrap();
+            assert_eq!(
+                stop,
+                Stop::Signal(libc::SIGTRAP),
+                "counting arrivals at {pc:#x}"
+            );
+            let mut regs = tracee::get_regs(real).unwrap();
+            assert_eq!(regs.rip(), pc + 1);
+            regs.0[Regs::RIP] = pc;
+            tracee::set_regs(real, &regs).unwrap();
+            n += 1;
+            if n < k {
+                tracee::resume(real, Resume::SysemuStep, 0).unwrap();
+                assert_eq!(rep.wait_thread(real).unwrap(), Stop::Signal(libc::SIGTRAP));
+                n += u64::from(tracee::get_regs(real).unwrap().rip() == pc);
+            }
+        }
+        started_at_arrival = true;
+    }
     let mut sink = |_: rewind_engine::trace::OutputStream, _: &[u8]| {};
     let normalize =
         |rep: &mut Replayer, sink: &mut dyn FnMut(rewind_engine::trace::OutputStream, &[u8])| {
@@ -79,9 +140,12 @@ pub fn oracle(trace: &Path) -> Vec<State> {
             signal
         };
     normalize(&mut rep, &mut sink);
-    let root = rep.live_threads()[0].0;
-    let mut states = vec![state(&mut rep, root)];
-    let mut started = false;
+    let first = match rep.next_run().unwrap() {
+        NextRun::UserCode { tid, .. } => tid,
+        _ => rep.live_threads()[0].0,
+    };
+    let mut states = vec![state(&mut rep, first)];
+    let mut started = started_at_arrival;
     while let NextRun::UserCode { tid, real, end, .. } = rep.next_run().unwrap() {
         let mut signal = if started {
             0
