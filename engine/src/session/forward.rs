@@ -25,6 +25,7 @@ impl Session {
                 WalkEnd::Hit(hit) => return Ok(self.hit_stop(hit)),
                 WalkEnd::Reached => unreachable!("no segment target"),
                 WalkEnd::IntervalEnded(applied) => {
+                    self.anchor_here()?;
                     if let Some(a) = applied
                         .iter()
                         .find(|a| delivered_signal(&a.event).is_some())
@@ -110,6 +111,7 @@ impl Session {
             if let WalkEnd::End = self.walk(Target::IntervalEnd, Observe::Nothing, &mut unused)? {
                 return Ok(self.end_stop());
             }
+            self.anchor_here()?;
         }
         Ok(self.stop(StopReason::Arrived, self.current_tid))
     }
@@ -126,6 +128,7 @@ impl Session {
             if let WalkEnd::End = self.walk(Target::IntervalEnd, Observe::Nothing, &mut unused)? {
                 return Ok(self.end_stop());
             }
+            self.anchor_here()?;
         }
     }
 }

@@ -100,7 +100,11 @@ impl Session {
         if !step {
             let mem = self.replayer.memory(r.tgid)?;
             for &addr in int3s {
-                let original = mem.read(addr, 1)?;
+                // Not mapped (yet: a library loaded later): nothing can
+                // execute there now, so the breakpoint waits.
+                let Ok(original) = mem.read(addr, 1) else {
+                    continue;
+                };
                 mem.write(addr, &[0xcc])?;
                 saved.push((addr, original[0]));
             }
