@@ -48,11 +48,26 @@ fn check_state(session: &Session, states: &[State], idx: usize, context: &str) {
     );
 }
 
+/// Whether the random-ops test also compares writable memory.
+#[derive(Clone, Copy)]
+enum Memory {
+    Compare,
+    /// Signal handlers run: frames hold per-run kernel bookkeeping.
+    RegistersOnly,
+}
+
+impl Memory {
+    fn compare(self) -> bool {
+        matches!(self, Memory::Compare)
+    }
+}
+
 fn run_random_ops(
     fixture: &str,
     args: &[&str],
     seed: u64,
     ops: usize,
+    memory: Memory,
     pick_bps: impl Fn(&[State]) -> Vec<u64>,
 ) {
     let tmp = tempfile::tempdir().unwrap();
@@ -66,22 +81,26 @@ fn run_random_ops(
         session.add_breakpoint(b);
     }
     check_state(&session, &states, 0, "open");
-    random_ops(&mut session, &states, &bps, 0, fixture, seed, ops);
+    let plan = plan(&states, &bps, 0, seed, ops);
+    // Memory is compared too, except where signal frames are live: the
+    // kernel saves trap bookkeeping there (trapno, err, cr2, and the trap
+    // flag when the oracle single-steps into a handler) that differs
+    // between any two runs of a program.
+    let digests = if memory.compare() {
+        let wanted = plan.iter().map(|p| p.1).collect();
+        support::oracle_digests(&trace, 0, None, &wanted)
+    } else {
+        Default::default()
+    };
+    random_ops(&mut session, &states, &plan, &digests, fixture, seed);
 }
 
-/// Applies `ops` random operations from oracle state `idx`, checking each
-/// landing (never going below state 0: it is where the oracle starts).
-fn random_ops(
-    session: &mut Session,
-    states: &[State],
-    bps: &[u64],
-    mut idx: usize,
-    fixture: &str,
-    seed: u64,
-    ops: usize,
-) {
+/// The random operations from oracle state `idx` and where each must land
+/// (never below state 0: it is where the oracle starts).
+fn plan(states: &[State], bps: &[u64], mut idx: usize, seed: u64, ops: usize) -> Vec<(Op, usize)> {
     let mut rng = Rng::new(seed);
-    for i in 0..ops {
+    let mut out = Vec::new();
+    for _ in 0..ops {
         let mut op = match rng.below(10) {
             0..=2 => Op::Step,
             3..=5 => Op::ReverseStep,
@@ -95,7 +114,24 @@ fn random_ops(
                 Op::Cont
             };
         }
-        let want = expected(states, bps, idx, op);
+        idx = expected(states, bps, idx, op);
+        out.push((op, idx));
+    }
+    out
+}
+
+/// Carries out the plan, checking registers at every landing and writable
+/// memory (`digests`, by oracle index) too.
+fn random_ops(
+    session: &mut Session,
+    states: &[State],
+    plan: &[(Op, usize)],
+    digests: &std::collections::HashMap<usize, u32>,
+    fixture: &str,
+    seed: u64,
+) {
+    let mut idx = 0;
+    for (i, &(op, want)) in plan.iter().enumerate() {
         let started = std::time::Instant::now();
         let stop = match op {
             Op::Step => session.step(),
@@ -114,6 +150,13 @@ fn random_ops(
         }
         idx = want;
         check_state(session, states, idx, &context);
+        if let Some(&d) = digests.get(&idx) {
+            let got = session.memory_digest(states[idx].tid).unwrap();
+            assert_eq!(
+                got, d,
+                "{context}: writable memory differs from the oracle's"
+            );
+        }
     }
 }
 
@@ -135,13 +178,13 @@ fn main_program_pcs(states: &[State]) -> Vec<u64> {
 #[test]
 fn loop_fixture_random_forward_and_backward_ops() {
     for seed in [1, 2] {
-        run_random_ops("loop", &[], seed, 200, main_program_pcs);
+        run_random_ops("loop", &[], seed, 200, Memory::Compare, main_program_pcs);
     }
 }
 
 #[test]
 fn multithreaded_random_ops_across_thread_switches() {
-    run_random_ops("mt_small", &[], 3, 200, main_program_pcs);
+    run_random_ops("mt_small", &[], 3, 200, Memory::Compare, main_program_pcs);
 }
 
 /// Address of a global in a fixture (PIE, loaded at the no-ASLR base).
@@ -325,14 +368,21 @@ fn watchpoint_backward_finds_the_syscall_that_wrote() {
 
 #[test]
 fn signal_handler_random_ops() {
-    run_random_ops("sigusr1", &[], 4, 200, main_program_pcs);
+    run_random_ops(
+        "sigusr1",
+        &[],
+        4,
+        200,
+        Memory::RegistersOnly,
+        main_program_pcs,
+    );
 }
 
 /// Spin-waits: intervals that end at recorded interruption points, a
 /// signal delivered there, and a preempted thread.
 #[test]
 fn interrupted_spin_loops_random_ops() {
-    run_random_ops("spin", &[], 5, 200, main_program_pcs);
+    run_random_ops("spin", &[], 5, 200, Memory::RegistersOnly, main_program_pcs);
 }
 
 /// A pause request from another thread stops a long forward run within
@@ -433,5 +483,66 @@ fn deep_in_a_hot_loop_random_ops() {
     check_state(&session, &states, 0, "110,000 iterations into the loop");
     let bps = vec![head];
     session.add_breakpoint(head);
-    random_ops(&mut session, &states, &bps, 0, "hotloop", 6, 200);
+    let plan = plan(&states, &bps, 0, 6, 200);
+    let wanted = plan.iter().map(|p| p.1).collect();
+    let digests = support::oracle_digests(&trace, after_start, Some((head, deep)), &wanted);
+    random_ops(&mut session, &states, &plan, &digests, "hotloop", 6);
+}
+
+/// The session API's bookkeeping: threads and processes, extended
+/// registers, the watchpoint limit, events and the end.
+#[test]
+fn threads_registers_watchpoint_limit_and_events() {
+    use rewind_engine::session::{SessionError, WatchKind, WatchSpec};
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = record_fixture(tmp.path(), "mt_small", &[]);
+    let mut s = Session::open(&trace).unwrap();
+    assert_eq!(s.threads().len(), 1);
+    let root = s.current_tid();
+    assert_eq!(s.processes(), vec![root]);
+    // Run until the two workers exist.
+    while s.threads().len() < 3 {
+        s.run_to_event(s.event_index() + 1).unwrap();
+    }
+    assert_eq!(s.processes(), vec![root], "threads of one process");
+    assert!(s.threads().iter().all(|t| t.process == root));
+    // Extended registers: write MXCSR's rounding bits, read them back.
+    let mut fx = s.fpregs(root).unwrap();
+    assert_eq!(fx.len(), 512);
+    fx[24] ^= 0x40;
+    s.set_fpregs(root, &fx).unwrap();
+    assert_eq!(s.fpregs(root).unwrap()[24], fx[24]);
+    fx[24] ^= 0x40;
+    s.set_fpregs(root, &fx).unwrap();
+    // Four debug registers; a fifth watchpoint is refused clearly.
+    for i in 0..4 {
+        s.add_watchpoint(WatchSpec {
+            addr: 0x1000 + 8 * i,
+            len: 8,
+            kind: WatchKind::Write,
+        })
+        .unwrap();
+    }
+    let err = s
+        .add_watchpoint(WatchSpec {
+            addr: 0x2000,
+            len: 8,
+            kind: WatchKind::ReadWrite,
+        })
+        .unwrap_err();
+    assert!(matches!(err, SessionError::TooManyWatchpoints { max: 4 }));
+    assert!(err.to_string().contains("4 hardware watchpoints"), "{err}");
+    let err = s.add_watchpoint(WatchSpec {
+        addr: 0x2001,
+        len: 4,
+        kind: WatchKind::Write,
+    });
+    assert!(matches!(err, Err(SessionError::BadWatchpoint { .. })));
+    // Events: counted, and the end stops with the recorded exit status.
+    let total = s.total_events().unwrap();
+    assert!(total > s.event_index());
+    let end = s.goto_end().unwrap();
+    assert_eq!(end.reason, StopReason::End { exit_code: Some(0) });
+    assert_eq!(s.event_index(), total);
+    assert_eq!(s.restart().unwrap().reason, StopReason::Start);
 }

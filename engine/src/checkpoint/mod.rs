@@ -81,6 +81,8 @@
 
 mod account;
 mod sys;
+
+pub use sys::set_fpregs;
 #[cfg(test)]
 mod tests;
 

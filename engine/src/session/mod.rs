@@ -93,7 +93,9 @@ pub struct Stop {
 pub struct ThreadInfo {
     /// Thread id as recorded.
     pub tid: i32,
-    /// Process id as recorded... of the replayed process (pids in replay differ).
+    /// Process id as recorded.
+    pub process: i32,
+    /// Thread id in this replay (replayed ids differ from recorded ones).
     pub replayed_tid: i32,
 }
 
@@ -215,15 +217,25 @@ impl Session {
         self.current_tid
     }
 
+    /// Live threads, with the (recorded) process each belongs to.
     pub fn threads(&self) -> Vec<ThreadInfo> {
-        self.replayer
-            .live_threads()
-            .into_iter()
-            .map(|(tid, real, _)| ThreadInfo {
+        let live = self.replayer.live_threads();
+        live.iter()
+            .map(|&(tid, real, tgid)| ThreadInfo {
                 tid,
+                // A process's id is the recorded id of its leader thread.
+                process: live.iter().find(|t| t.1 == tgid).map_or(tid, |t| t.0),
                 replayed_tid: real,
             })
             .collect()
+    }
+
+    /// Recorded ids of the live processes.
+    pub fn processes(&self) -> Vec<i32> {
+        let mut p: Vec<i32> = self.threads().into_iter().map(|t| t.process).collect();
+        p.sort_unstable();
+        p.dedup();
+        p
     }
 
     fn real_thread(&self, tid: i32) -> Result<(i32, i32), SessionError> {
@@ -249,6 +261,12 @@ impl Session {
     pub fn fpregs(&self, tid: i32) -> Result<Vec<u8>, SessionError> {
         let (real, _) = self.real_thread(tid)?;
         Ok(tracee::get_fpregs(real)?)
+    }
+
+    /// Writes the 512-byte FXSAVE area (x87, SSE, MXCSR).
+    pub fn set_fpregs(&mut self, tid: i32, fxsave: &[u8]) -> Result<(), SessionError> {
+        let (real, _) = self.real_thread(tid)?;
+        Ok(crate::checkpoint::set_fpregs(real, fxsave)?)
     }
 
     pub fn read_memory(

@@ -79,6 +79,27 @@ pub fn oracle_from(trace: &Path, from: u64) -> Vec<State> {
 /// The oracle from the `k`-th time the thread that runs after event `from`
 /// stands at `pc` (found with a plain int3 and a counter).
 pub fn oracle_from_arrival(trace: &Path, from: u64, arrival: Option<(u64, u64)>) -> Vec<State> {
+    oracle_run(trace, from, arrival, &std::collections::BTreeSet::new()).0
+}
+
+/// The same run again, with the digest of the process's writable memory at
+/// the states `wanted` (index -> digest).
+pub fn oracle_digests(
+    trace: &Path,
+    from: u64,
+    arrival: Option<(u64, u64)>,
+    wanted: &std::collections::BTreeSet<usize>,
+) -> std::collections::HashMap<usize, u32> {
+    oracle_run(trace, from, arrival, wanted).1
+}
+
+fn oracle_run(
+    trace: &Path,
+    from: u64,
+    arrival: Option<(u64, u64)>,
+    wanted: &std::collections::BTreeSet<usize>,
+) -> (Vec<State>, std::collections::HashMap<usize, u32>) {
+    let mut digests = std::collections::HashMap::new();
     let mut rep = Replayer::start(trace).expect("start replay");
     let mut skip = |_: rewind_engine::trace::OutputStream, _: &[u8]| {};
     while rep.event_index() < from {
@@ -145,6 +166,11 @@ pub fn oracle_from_arrival(trace: &Path, from: u64, arrival: Option<(u64, u64)>)
         _ => rep.live_threads()[0].0,
     };
     let mut states = vec![state(&mut rep, first)];
+    if wanted.contains(&0) {
+        if let Some(d) = digest(&mut rep, first) {
+            digests.insert(0, d);
+        }
+    }
     let mut started = started_at_arrival;
     while let NextRun::UserCode { tid, real, end, .. } = rep.next_run().unwrap() {
         let mut signal = if started {
@@ -153,6 +179,8 @@ pub fn oracle_from_arrival(trace: &Path, from: u64, arrival: Option<(u64, u64)>)
             rep.take_pending_signal(tid)
         };
         started = true;
+        let delivering = signal != 0;
+        let before = tracee::get_regs(real).unwrap();
         let stop = loop {
             tracee::resume(real, Resume::SysemuStep, signal).unwrap();
             let stop = rep.wait_thread(real).unwrap();
@@ -162,6 +190,9 @@ pub fn oracle_from_arrival(trace: &Path, from: u64, arrival: Option<(u64, u64)>)
             }
             break stop;
         };
+        if delivering && stop == Stop::Signal(libc::SIGTRAP) {
+            untrace_signal_frame(&mut rep, real, &before);
+        }
         let ends = if stop == Stop::Signal(libc::SIGTRAP) {
             match end {
                 RunEnd::Interrupt { pc } => {
@@ -185,8 +216,44 @@ pub fn oracle_from_arrival(trace: &Path, from: u64, arrival: Option<(u64, u64)>)
         let mut s = state(&mut rep, tid);
         s.signal = signal;
         states.push(s);
+        if wanted.contains(&(states.len() - 1)) {
+            if let Some(d) = digest(&mut rep, tid) {
+                digests.insert(states.len() - 1, d);
+            }
+        }
     }
-    states
+    (states, digests)
+}
+
+/// Single-stepping into a signal handler makes the kernel save the trap
+/// flag in the signal frame's eflags, which the recorded run never had:
+/// clear it, so that the oracle's memory is the program's.
+fn untrace_signal_frame(rep: &mut Replayer, real: i32, before: &Regs) {
+    // At the handler's entry: rsp -> return address, then the ucontext
+    // (uc_flags, uc_link, uc_stack: 40 bytes), whose sigcontext has rip at
+    // offset 128 and eflags at 136.
+    let rsp = tracee::get_regs(real).unwrap().rsp();
+    let (_, _, tgid) = rep
+        .live_threads()
+        .into_iter()
+        .find(|t| t.1 == real)
+        .unwrap();
+    let mem = rep.memory(tgid).unwrap();
+    let rip_at = rsp + 8 + 40 + 128;
+    let eflags_at = rsp + 8 + 40 + 136;
+    let saved_rip = mem.read_u64(rip_at).unwrap();
+    assert_eq!(saved_rip, before.rip(), "signal frame layout");
+    let flags = mem.read_u64(eflags_at).unwrap();
+    mem.write(eflags_at, &(flags & !(1 << 8)).to_le_bytes())
+        .unwrap();
+}
+
+/// Digest of the writable memory of `tid`'s process (None once it is gone).
+fn digest(rep: &mut Replayer, tid: i32) -> Option<u32> {
+    let (_, real, tgid) = rep.live_threads().into_iter().find(|t| t.0 == tid)?;
+    let rsp = tracee::get_regs(real).ok()?.rsp();
+    let mem = rep.memory(tgid).ok()?;
+    rewind_engine::digest::writable_memory_digest(tgid, mem, rsp).ok()
 }
 
 fn is_signal(rep: &mut Replayer) -> bool {
