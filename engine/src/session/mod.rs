@@ -287,6 +287,11 @@ impl Session {
     /// A digest of the writable memory of the thread's process.
     pub fn memory_digest(&mut self, tid: i32) -> Result<u32, SessionError> {
         let (real, tgid) = self.real_thread(tid)?;
+        self.process_digest(real, tgid)
+    }
+
+    /// Digest of the writable memory of `tgid`, live from `real`'s stack pointer.
+    fn process_digest(&mut self, real: i32, tgid: i32) -> Result<u32, SessionError> {
         let rsp = tracee::get_regs(real)?.rsp();
         let mem = self.replayer.memory(tgid)?;
         crate::digest::writable_memory_digest(tgid, mem, rsp).map_err(|e| {

@@ -201,33 +201,14 @@ impl Session {
         if self.runner_pc(&r)? != pc || Session::state_hash(r.real)? != state {
             return Ok(false);
         }
-        let rsp = tracee::get_regs(r.real)?.rsp();
-        let mem = self.replayer.memory(r.tgid)?;
-        let here = crate::digest::writable_memory_digest(r.tgid, mem, rsp).map_err(|e| {
-            SessionError::Tracee(crate::tracee::TraceeError::Memory {
-                pid: r.tgid,
-                addr: 0,
-                len: 0,
-                source: e,
-            })
-        })?;
-        Ok(here == digest)
+        Ok(self.process_digest(r.real, r.tgid)? == digest)
     }
 
     /// Names the point where a paused runner stands.
     pub(super) fn paused_segment(&mut self, r: &Runner) -> Result<super::Segment, SessionError> {
         let pc = self.runner_pc(r)?;
         let state = Session::state_hash(r.real)?;
-        let rsp = tracee::get_regs(r.real)?.rsp();
-        let mem = self.replayer.memory(r.tgid)?;
-        let digest = crate::digest::writable_memory_digest(r.tgid, mem, rsp).map_err(|e| {
-            SessionError::Tracee(crate::tracee::TraceeError::Memory {
-                pid: r.tgid,
-                addr: 0,
-                len: 0,
-                source: e,
-            })
-        })?;
+        let digest = self.process_digest(r.real, r.tgid)?;
         Ok(super::Segment::Match { pc, state, digest })
     }
 
