@@ -501,7 +501,12 @@ fn threads_registers_watchpoint_limit_and_events() {
     let root = s.current_tid();
     assert_eq!(s.processes(), vec![root]);
     // Run until the two workers exist.
+    let total = s.total_events().unwrap();
     while s.threads().len() < 3 {
+        assert!(
+            s.event_index() < total,
+            "the two workers never lived at the same time"
+        );
         s.run_to_event(s.event_index() + 1).unwrap();
     }
     assert_eq!(s.processes(), vec![root], "threads of one process");
@@ -539,7 +544,6 @@ fn threads_registers_watchpoint_limit_and_events() {
     });
     assert!(matches!(err, Err(SessionError::BadWatchpoint { .. })));
     // Events: counted, and the end stops with the recorded exit status.
-    let total = s.total_events().unwrap();
     assert!(total > s.event_index());
     let end = s.goto_end().unwrap();
     assert_eq!(end.reason, StopReason::End { exit_code: Some(0) });
