@@ -456,7 +456,13 @@ fn deep_in_a_hot_loop_random_ops() {
         let mut s = Session::open(&trace).unwrap();
         s.run_to_event(after_start).unwrap();
         let mut seen = std::collections::HashMap::new();
+        let mut steps = 0;
         loop {
+            steps += 1;
+            assert!(
+                steps < 1000,
+                "no loop within 1,000 instructions after `start`"
+            );
             s.step().unwrap();
             let pc = s.regs(s.current_tid()).unwrap().rip();
             let n = seen.entry(pc).or_insert(0u32);
