@@ -4,6 +4,7 @@
 
 mod apply;
 mod control;
+mod images;
 mod snapshot;
 mod threads;
 
