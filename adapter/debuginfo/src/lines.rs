@@ -240,6 +240,16 @@ pub fn unit_file(dd: &DwarfData, ui: usize, raw: u64) -> Option<PathBuf> {
         .and_then(|d| uref.attr_string(d).ok())
         .map(|d: R| PathBuf::from(crate::dwarf::lossy(&d)));
     let comp_dir = ud.comp_dir.as_deref();
-    let dir = dir.map(|d| join_normalized(comp_dir, &d));
+    // In DWARF 5, directory 0 *is* the compilation directory: joining it
+    // onto DW_AT_comp_dir again doubles a relative one (glibc's
+    // "./stdio-common" became "stdio-common/stdio-common").
+    let is_comp_dir = header.version() >= 5 && f.directory_index() == 0;
+    let dir = dir.map(|d| {
+        if is_comp_dir {
+            d
+        } else {
+            join_normalized(comp_dir, &d)
+        }
+    });
     Some(join_normalized(dir.as_deref().or(comp_dir), &name))
 }
