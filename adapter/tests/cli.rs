@@ -150,3 +150,36 @@ fn divergence_names_event_syscall_and_registers() {
     assert!(err.contains("syscall write"), "{err}");
     assert!(err.contains("rdx"), "{err}");
 }
+
+/// `rewind demo`: records the bundled program and debugs it backwards; the
+/// values at each stop agree with what the program itself prints.
+#[test]
+fn demo_shows_a_reverse_debugging_session() {
+    let out = common::rewind(&["demo"], b"", LIMIT);
+    assert_eq!(out.code, Some(0), "{}", out.stderr_text());
+    let text = out.stdout_text();
+    // The program's own output: total after iteration i.
+    assert!(text.contains("i=1 r=3 total=2"), "{text}");
+    assert!(text.contains("i=8 r=17 total=72"), "{text}");
+    let stops: Vec<&str> = text.lines().filter(|l| l.contains(" → ")).collect();
+    let expect = [
+        ("continue", "x=0 total=0"),
+        ("continue", "x=1 total=0"),
+        ("continue", "x=2 total=2"),
+        ("next line", "loop.c:16"),
+        ("next line", "loop.c:17"),
+        ("step back", "loop.c:16"),
+        ("step back", "total=2"),
+        ("reverse-continue", "x=1 total=0"),
+        ("go to end", "exited with 0"),
+        ("reverse-continue", "x=9 total=72"),
+        ("step (the write)", "total=90"),
+    ];
+    assert_eq!(stops.len(), expect.len(), "{text}");
+    for (line, (what, value)) in stops.iter().zip(expect) {
+        assert!(
+            line.contains(what) && line.contains(value),
+            "expected {what} … {value} in {line:?}"
+        );
+    }
+}
