@@ -13,15 +13,7 @@ const XSTATE_MAX: usize = 16 * 1024;
 const KERNEL_SIGSET: usize = 8;
 
 fn check(op: &'static str, tid: i32, ret: libc::c_long) -> Result<(), TraceeError> {
-    if ret == -1 {
-        Err(TraceeError::Ptrace {
-            op,
-            tid,
-            source: std::io::Error::last_os_error(),
-        })
-    } else {
-        Ok(())
-    }
+    crate::tracee::check_ptrace(op, tid, ret).map(|_| ())
 }
 
 /// Writes the 512-byte FXSAVE area (the counterpart of `tracee::get_fpregs`).

@@ -203,52 +203,34 @@ impl Session {
             return self.before_boundary(p.event);
         };
         let q = p.prefix();
-        Ok(Some(match last {
-            Segment::Steps(n) if n >= 2 => q.then(Segment::Steps(n - 1)),
-            Segment::Steps(_) => q,
-            Segment::Arrive { pc, count } => {
-                let a = if count >= 2 {
-                    q.then(Segment::Arrive {
-                        pc,
-                        count: count - 1,
-                    })
-                } else {
-                    q
-                };
-                self.goto_position(&a)?;
-                let m = self.steps_until(|s, _| Ok(s.pc()? == pc))?;
-                if m >= 2 {
-                    a.then(Segment::Steps(m - 1))
-                } else {
-                    a
-                }
-            }
-            Segment::WatchHit { watch, count } => {
-                let a = if count >= 2 {
-                    q.then(Segment::WatchHit {
-                        watch,
-                        count: count - 1,
-                    })
-                } else {
-                    q
-                };
-                self.goto_position(&a)?;
-                let m = self.steps_until_watch(watch)?;
-                if m >= 2 {
-                    a.then(Segment::Steps(m - 1))
-                } else {
-                    a
-                }
-            }
+        // The instruction before the segment's end lies after its previous
+        // count (or its start): go there, then single-step to the end.
+        let a = match last {
+            Segment::Steps(n) if n >= 2 => return Ok(Some(q.then(Segment::Steps(n - 1)))),
+            Segment::Steps(_) => return Ok(Some(q)),
+            Segment::Arrive { pc, count } if count >= 2 => q.then(Segment::Arrive {
+                pc,
+                count: count - 1,
+            }),
+            Segment::WatchHit { watch, count } if count >= 2 => q.then(Segment::WatchHit {
+                watch,
+                count: count - 1,
+            }),
+            _ => q,
+        };
+        self.goto_position(&a)?;
+        let m = match last {
+            Segment::Arrive { pc, .. } => self.steps_until(|s, _| Ok(s.pc()? == pc))?,
+            Segment::WatchHit { watch, .. } => self.steps_until_watch(watch)?,
             Segment::Match { pc, state, digest } => {
-                self.goto_position(&q)?;
-                let m = self.steps_until(|s, _| s.at_state(pc, state, digest))?;
-                if m >= 2 {
-                    q.then(Segment::Steps(m - 1))
-                } else {
-                    q
-                }
+                self.steps_until(|s, _| s.at_state(pc, state, digest))?
             }
+            Segment::Steps(_) => unreachable!("returned above"),
+        };
+        Ok(Some(if m >= 2 {
+            a.then(Segment::Steps(m - 1))
+        } else {
+            a
         }))
     }
 

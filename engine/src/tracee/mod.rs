@@ -9,6 +9,7 @@ mod regs;
 mod wait;
 
 pub use mem::ProcMem;
+pub(crate) use ptrace::check as check_ptrace;
 pub use ptrace::{
     get_debugreg, get_event_msg, get_fpregs, get_regs, get_siginfo, get_syscall_info_op, resume,
     set_debugreg, set_options, set_regs, set_siginfo, tgkill, Resume, SyscallInfoOp,

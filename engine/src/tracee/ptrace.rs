@@ -4,7 +4,12 @@
 use super::TraceeError;
 use crate::trace::Regs;
 
-fn check(op: &'static str, tid: i32, ret: libc::c_long) -> Result<libc::c_long, TraceeError> {
+/// The result of a ptrace call, or its errno as a TraceeError.
+pub(crate) fn check(
+    op: &'static str,
+    tid: i32,
+    ret: libc::c_long,
+) -> Result<libc::c_long, TraceeError> {
     if ret == -1 {
         Err(TraceeError::Ptrace {
             op,
