@@ -78,6 +78,25 @@ fn flipped_byte_in_header() {
 }
 
 #[test]
+fn truncated_header_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = recorded_hello(tmp.path());
+    let header = trace.join("header");
+    let len = fs::metadata(&header).unwrap().len();
+    for cut in [3, 10, len / 2] {
+        let copy = tmp.path().join(format!("hcut-{cut}"));
+        copy_dir(&trace, &copy);
+        let f = fs::OpenOptions::new()
+            .write(true)
+            .open(copy.join("header"))
+            .unwrap();
+        f.set_len(cut).unwrap();
+        let out = replay_check(&copy);
+        assert_fails_naming(&out, &["header"]);
+    }
+}
+
+#[test]
 fn wrong_format_version() {
     let tmp = tempfile::tempdir().unwrap();
     let trace = recorded_hello(tmp.path());
