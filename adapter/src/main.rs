@@ -1,6 +1,7 @@
 //! `rewind`: record a program, replay it exactly, inspect the trace.
 
 mod cli;
+mod dap;
 mod debug;
 
 use std::process::ExitCode;

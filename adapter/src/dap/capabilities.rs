@@ -1,0 +1,95 @@
+//! The adapter's DAP capabilities (DESIGN §7): the `initialize` response body.
+
+use serde_json::{json, Value};
+
+/// Crash signals offered as exception breakpoint filters: (filter id, description).
+pub const CRASH_SIGNALS: [(&str, &str); 5] = [
+    ("SIGSEGV", "segmentation fault"),
+    ("SIGABRT", "abort"),
+    ("SIGFPE", "arithmetic exception"),
+    ("SIGILL", "illegal instruction"),
+    ("SIGBUS", "bus error"),
+];
+
+/// The body of the `initialize` response.
+///
+/// `supportsSetVariable` is advertised so editors offer the action, but a
+/// recording cannot be changed: `setVariable` is refused with a message.
+/// Reverse step-in/step-out are custom requests (DAP has none), not capabilities.
+pub fn capabilities() -> Value {
+    let filters: Vec<Value> = CRASH_SIGNALS
+        .iter()
+        .map(|(signal, what)| {
+            json!({
+                "filter": signal,
+                "label": format!("{signal} ({what})"),
+                "description": format!("Stop when the program receives {signal} ({what})"),
+                "default": true,
+            })
+        })
+        .collect();
+    json!({
+        "supportsConfigurationDoneRequest": true,
+        "supportsStepBack": true,
+        "supportsConditionalBreakpoints": true,
+        "supportsHitConditionalBreakpoints": true,
+        "supportsLogPoints": true,
+        "supportsFunctionBreakpoints": true,
+        "supportsDataBreakpoints": true,
+        "supportsInstructionBreakpoints": true,
+        "supportsSteppingGranularity": true,
+        "supportsGotoTargetsRequest": true,
+        "supportsReadMemoryRequest": true,
+        "supportsDisassembleRequest": true,
+        "supportsExceptionInfoRequest": true,
+        "supportsTerminateRequest": true,
+        "supportsRestartRequest": true,
+        "supportsEvaluateForHovers": true,
+        "supportsSetVariable": true,
+        "exceptionBreakpointFilters": filters,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advertises_design_capabilities() {
+        let caps = capabilities();
+        for flag in [
+            "supportsStepBack",
+            "supportsConfigurationDoneRequest",
+            "supportsConditionalBreakpoints",
+            "supportsHitConditionalBreakpoints",
+            "supportsLogPoints",
+            "supportsFunctionBreakpoints",
+            "supportsDataBreakpoints",
+            "supportsInstructionBreakpoints",
+            "supportsSteppingGranularity",
+            "supportsGotoTargetsRequest",
+            "supportsReadMemoryRequest",
+            "supportsDisassembleRequest",
+            "supportsExceptionInfoRequest",
+            "supportsTerminateRequest",
+            "supportsRestartRequest",
+            "supportsEvaluateForHovers",
+            "supportsSetVariable",
+        ] {
+            assert_eq!(caps[flag], true, "{flag}");
+        }
+        let filters: Vec<&str> = caps["exceptionBreakpointFilters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["filter"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            filters,
+            ["SIGSEGV", "SIGABRT", "SIGFPE", "SIGILL", "SIGBUS"]
+        );
+        for filter in caps["exceptionBreakpointFilters"].as_array().unwrap() {
+            assert!(filter["label"].is_string());
+        }
+    }
+}
