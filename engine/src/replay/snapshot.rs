@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::threads::{RThread, Stash};
 use super::{ReplayError, Replayer};
 use crate::checkpoint::{Checkpoint, CheckpointError, StopWaiter};
-use crate::trace::Event;
+use crate::trace::{Event, StreamMark};
 use crate::tracee::{Stop, TraceeError};
 
 impl StopWaiter for Stash {
@@ -27,6 +27,7 @@ pub struct ReplaySnapshot {
     root: Option<i32>,
     replayed_exit: Option<i32>,
     last_syscall_insn: Option<u64>,
+    stream: StreamMark,
 }
 
 impl ReplaySnapshot {
@@ -89,6 +90,7 @@ impl Replayer {
             root,
             replayed_exit: self.replayed_exit,
             last_syscall_insn: self.last_syscall_insn,
+            stream: self.stream.mark(),
         }))
     }
 
@@ -114,14 +116,7 @@ impl Replayer {
             }
         }
         self.threads = threads;
-        let mut stream = self.reader.events()?;
-        for _ in 0..snap.index {
-            stream.next_event()?;
-        }
-        if snap.peeked.is_some() {
-            stream.next_event()?;
-        }
-        self.stream = stream;
+        self.stream.seek(&snap.stream)?;
         self.peeked = snap.peeked.clone();
         self.index = snap.index;
         self.replayed_exit = snap.replayed_exit;

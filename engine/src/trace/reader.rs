@@ -1,6 +1,7 @@
 //! Reading a trace directory.
 
 use std::fs::{self, File};
+use std::io::Seek as _;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -196,6 +197,17 @@ fn open_events(path: &Path) -> Result<BufReader<File>, TraceError> {
 /// The events of a trace, decoded one frame at a time.
 ///
 /// After an error the stream is over: further calls return `Ok(None)`.
+/// A place in an event stream (see [`EventStream::mark`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StreamMark {
+    frame_offset: u64,
+    frame_index: u64,
+    in_frame: bool,
+    pos: usize,
+    position: u64,
+    offset: u64,
+}
+
 pub struct EventStream {
     path: PathBuf,
     reader: BufReader<File>,
@@ -241,6 +253,44 @@ impl EventStream {
     /// Index of the next event to be returned (0-based).
     pub fn position(&self) -> u64 {
         self.position
+    }
+
+    /// Where the stream stands, to come back to with [`seek`](EventStream::seek).
+    pub fn mark(&self) -> StreamMark {
+        StreamMark {
+            frame_offset: self.frame_offset,
+            frame_index: self.frame_index,
+            in_frame: !self.payload.is_empty(),
+            pos: self.pos,
+            position: self.position,
+            offset: self.offset,
+        }
+    }
+
+    /// Goes back (or forward) to a mark taken on a stream of the same file:
+    /// re-reads only the frame the mark is in, instead of every event before it.
+    pub fn seek(&mut self, mark: &StreamMark) -> Result<(), TraceError> {
+        self.done = false;
+        self.end = None;
+        self.payload.clear();
+        self.pos = 0;
+        if mark.in_frame {
+            self.reader
+                .seek(std::io::SeekFrom::Start(mark.frame_offset))
+                .map_err(|e| self.io(e))?;
+            self.offset = mark.frame_offset;
+            self.frame_index = mark.frame_index - 1;
+            self.read_frame()?;
+            self.pos = mark.pos;
+        } else {
+            self.reader
+                .seek(std::io::SeekFrom::Start(mark.offset))
+                .map_err(|e| self.io(e))?;
+            self.offset = mark.offset;
+            self.frame_index = mark.frame_index;
+        }
+        self.position = mark.position;
+        Ok(())
     }
 
     fn next_inner(&mut self) -> Result<Option<Event>, TraceError> {

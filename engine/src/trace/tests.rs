@@ -730,3 +730,37 @@ fn trace_writer_fixes_end_count_and_version() {
     assert_eq!(got.len(), 3);
     assert_eq!(end.unwrap().event_count, 3);
 }
+
+#[test]
+fn trace_stream_seeks_back_and_forth_to_marks() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t");
+    let evs = events(3000);
+    write_trace(&trace, &evs, true);
+    let reader = TraceReader::open(&trace).unwrap();
+    let mut stream = reader.events().unwrap();
+    // Marks before the first event, inside frames, and at frame edges.
+    let mut marks = vec![(0usize, stream.mark())];
+    for (i, ev) in evs.iter().enumerate() {
+        assert_eq!(stream.next_event().unwrap().as_ref(), Some(ev));
+        if i % 97 == 0 || i % 256 == 255 {
+            marks.push((i + 1, stream.mark()));
+        }
+    }
+    assert!(stream.next_event().unwrap().is_none());
+    for (at, mark) in marks.iter().rev() {
+        stream.seek(mark).unwrap();
+        assert_eq!(stream.position(), *at as u64);
+        for ev in evs.iter().skip(*at).take(300) {
+            assert_eq!(stream.next_event().unwrap().as_ref(), Some(ev));
+        }
+    }
+    // A seek to the last mark then reading to the end finds the end frame.
+    let (at, last) = marks.last().unwrap();
+    stream.seek(last).unwrap();
+    for ev in evs.iter().skip(*at) {
+        assert_eq!(stream.next_event().unwrap().as_ref(), Some(ev));
+    }
+    assert!(stream.next_event().unwrap().is_none());
+    assert!(stream.end().is_some());
+}
