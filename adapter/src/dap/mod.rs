@@ -3,7 +3,7 @@
 //! typed arguments with field-naming errors ([`args`]), the advertised
 //! capabilities ([`capabilities`]) and the async message loop ([`server`]).
 //!
-//! Nothing calls into the engine yet.
+//! [`engine`] runs the replay session on its own OS thread for the async side.
 
 // The server is not wired to the CLI yet (a later session adds `rewind dap`);
 // until then most of this module is only reached from its tests.
@@ -12,5 +12,6 @@
 pub mod args;
 pub mod capabilities;
 pub mod codec;
+pub mod engine;
 pub mod envelope;
 pub mod server;

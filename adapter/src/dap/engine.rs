@@ -1,0 +1,232 @@
+//! The engine thread (DESIGN §2): ptrace belongs to the OS thread that
+//! attached, so one dedicated thread records, owns the replay session and
+//! runs every engine call; the async DAP side sends it jobs and awaits their
+//! results. Pause requests bypass the queue (they must reach a run in
+//! progress).
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use thiserror::Error;
+
+use rewind_engine::record::{self, RecordError, RecordOptions, RecordSummary};
+use rewind_engine::session::{PauseHandle, Session, SessionError};
+
+type Job = Box<dyn FnOnce(&mut Session) + Send>;
+
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error("recording failed: {0}")]
+    Record(#[from] RecordError),
+    #[error("cannot open the recording: {0}")]
+    Open(#[from] SessionError),
+    #[error("the engine thread has stopped")]
+    Gone,
+    #[error("cannot start the engine thread: {0}")]
+    Spawn(std::io::Error),
+}
+
+/// What the engine thread starts with.
+pub enum Start {
+    /// Open an existing recording.
+    Trace(PathBuf),
+    /// Record a program first, then open its recording.
+    Record(RecordOptions),
+}
+
+/// Handle on the engine thread; dropping it ends the thread and its tracees.
+pub struct EngineThread {
+    jobs: Option<mpsc::Sender<Job>>,
+    pause: PauseHandle,
+    thread: Option<JoinHandle<()>>,
+    recorded: Option<RecordSummary>,
+}
+
+impl EngineThread {
+    /// Starts the thread and opens (or records, then opens) the recording
+    /// on it. Blocking: call it from a blocking context
+    /// (`tokio::task::spawn_blocking`) when the recording may take long.
+    pub fn start(start: Start) -> Result<EngineThread, EngineError> {
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let (jobs_tx, jobs_rx) = mpsc::channel::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("rewind-engine".into())
+            .spawn(move || {
+                let opened = (|| -> Result<(Session, Option<RecordSummary>), EngineError> {
+                    let (dir, summary) = match start {
+                        Start::Trace(dir) => (dir, None),
+                        Start::Record(opts) => {
+                            let summary = record::record(&opts)?;
+                            (summary.trace_dir.clone(), Some(summary))
+                        }
+                    };
+                    Ok((Session::open(&dir)?, summary))
+                })();
+                let mut session = match opened {
+                    Ok((session, summary)) => {
+                        let _ = ready_tx.send(Ok((session.pause_handle(), summary)));
+                        session
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                // Jobs run in order until every sender is gone.
+                while let Ok(job) = jobs_rx.recv() {
+                    job(&mut session);
+                }
+            })
+            .map_err(EngineError::Spawn)?;
+        let (pause, recorded) = ready_rx.recv().map_err(|_| EngineError::Gone)??;
+        Ok(EngineThread {
+            jobs: Some(jobs_tx),
+            pause,
+            thread: Some(thread),
+            recorded,
+        })
+    }
+
+    /// The recording made at start, when the engine recorded a program.
+    pub fn recorded(&self) -> Option<&RecordSummary> {
+        self.recorded.as_ref()
+    }
+
+    /// Runs `f` on the engine thread with the session and returns its result.
+    pub async fn call<R, F>(&self, f: F) -> Result<R, EngineError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Session) -> R + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |session| {
+            let _ = tx.send(f(session));
+        });
+        self.jobs
+            .as_ref()
+            .ok_or(EngineError::Gone)?
+            .send(job)
+            .map_err(|_| EngineError::Gone)?;
+        rx.await.map_err(|_| EngineError::Gone)
+    }
+
+    /// Asks the movement in progress (or the next one) to stop.
+    pub fn pause(&self) {
+        self.pause.request();
+    }
+}
+
+impl Drop for EngineThread {
+    fn drop(&mut self) {
+        self.jobs.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rewind_engine::session::StopReason;
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    fn fixture(name: &str) -> String {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let out = std::process::Command::new("bash")
+            .arg(root.join("fixtures/build.sh"))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        root.join("fixtures/build")
+            .join(name)
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    fn record_start(dir: &Path, exe: String, args: &[&str]) -> Start {
+        let mut argv = vec![exe.clone()];
+        argv.extend(args.iter().map(|a| a.to_string()));
+        Start::Record(RecordOptions {
+            exe,
+            argv,
+            env: vec!["PATH=/usr/bin:/bin".into()],
+            cwd: dir.to_string_lossy().into_owned(),
+            trace_dir: dir.join("trace"),
+        })
+    }
+
+    /// Records and replays on the engine thread while the async side drives
+    /// it: forwards, backwards, and registers read back.
+    #[tokio::test(flavor = "current_thread")]
+    async fn jobs_run_on_the_engine_thread() {
+        let tmp = tempfile::tempdir().unwrap();
+        let start = record_start(tmp.path(), fixture("loop"), &[]);
+        let engine = tokio::task::spawn_blocking(move || EngineThread::start(start))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(engine.recorded().unwrap().exit_code, 0);
+        let end = engine.call(|s| s.goto_end()).await.unwrap().unwrap();
+        assert!(matches!(end.reason, StopReason::End { exit_code: Some(0) }));
+        let start = engine.call(|s| s.restart()).await.unwrap().unwrap();
+        assert_eq!(start.reason, StopReason::Start);
+        let (rip_after, rip_back) = engine
+            .call(|s| {
+                let before = s.regs(s.current_tid()).unwrap().rip();
+                s.step().unwrap();
+                let after = s.regs(s.current_tid()).unwrap().rip();
+                s.reverse_step().unwrap();
+                (after, (before, s.regs(s.current_tid()).unwrap().rip()))
+            })
+            .await
+            .unwrap();
+        assert_ne!(rip_after, rip_back.0);
+        assert_eq!(
+            rip_back.0, rip_back.1,
+            "stepping back returns to the same instruction"
+        );
+    }
+
+    /// A long forward run started from the async side stops within 200 ms
+    /// of a pause request made while it runs.
+    #[tokio::test(flavor = "current_thread")]
+    async fn pause_reaches_a_run_in_progress() {
+        let tmp = tempfile::tempdir().unwrap();
+        let start = record_start(tmp.path(), fixture("compute-O2"), &["500000000"]);
+        let engine = std::sync::Arc::new(
+            tokio::task::spawn_blocking(move || EngineThread::start(start))
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+        let runner = engine.clone();
+        let run = tokio::spawn(async move { runner.call(|s| s.cont()).await });
+        // Let the run get going, then pause it.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let asked = Instant::now();
+        engine.pause();
+        let stop = tokio::time::timeout(Duration::from_secs(10), run)
+            .await
+            .expect("the run ended")
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(stop.reason, StopReason::Paused);
+        assert!(
+            asked.elapsed() < Duration::from_millis(200),
+            "paused after {:?}",
+            asked.elapsed()
+        );
+    }
+
+    #[test]
+    fn a_missing_recording_is_a_clear_error() {
+        let err = EngineThread::start(Start::Trace("/no/such/trace".into()))
+            .err()
+            .expect("no recording there");
+        assert!(err.to_string().contains("/no/such/trace"), "{err}");
+    }
+}
