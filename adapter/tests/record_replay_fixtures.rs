@@ -52,6 +52,8 @@ fixture_tests! {
     syscalls_small: "syscalls", &["2000"], b"", 0, "2000";
     compute_small: "compute", &["100000"], b"", 0, "";
     rust_threads: "rthreads", &[], b"", 0, "";
+    exec_with_a_live_thread: "mt_exec", &["exec"], b"", 0, "argv[1]=after-exec";
+    exit_with_a_blocked_thread: "mt_exec", &["exit"], b"", 0, "thread started";
     spawn_vfork: "spawn", &[], b"", 0, "posix_spawn child exit_status=0";
     musl_hello: "hello-musl", &["m"], b"", 0, "argv[1]=m";
     musl_threads: "threads-musl", &[], b"", 0, "";

@@ -39,3 +39,10 @@ fn gcc_version() {
     let rec = record_and_replay(&["gcc", "--version"], b"", 0);
     assert!(rec.stdout_text().contains("gcc"));
 }
+
+/// A Rust program whose launcher execs the real binary (rustup's proxy).
+#[test]
+fn cargo_version() {
+    let rec = record_and_replay(&["cargo", "--version"], b"", 0);
+    assert!(rec.stdout_text().starts_with("cargo "));
+}

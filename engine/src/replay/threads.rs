@@ -62,6 +62,13 @@ impl Stash {
             if w.tid == real {
                 return Ok(w.stop);
             }
+            if w.stop == Stop::Event(libc::PTRACE_EVENT_EXIT) {
+                // Another thread is dying (exit_group or execve of a sibling):
+                // the kernel waits for it to go on, and nothing else will
+                // resume it.
+                tracee::resume(w.tid, tracee::Resume::Cont, 0)?;
+                continue;
+            }
             self.queued.entry(w.tid).or_default().push_back(w.stop);
         }
     }
