@@ -310,13 +310,7 @@ impl Program {
         }
         let n = counts.first().copied().flatten().unwrap_or(0);
         let shown = n.min(SUMMARY_ELEMENTS);
-        let inner: u64 = counts
-            .get(1..)
-            .unwrap_or(&[])
-            .iter()
-            .map(|c| c.unwrap_or(0))
-            .product::<u64>()
-            .saturating_mul(es);
+        let inner = sub_array_size(counts, es);
         let mut parts = Vec::new();
         for i in 0..shown {
             if counts.len() > 1 {
@@ -410,13 +404,7 @@ impl Program {
     ) -> TypedValue {
         if counts.len() > 1 {
             // Multi-dimensional: element i is a sub-array of the remaining dimensions.
-            let inner: u64 = counts
-                .get(1..)
-                .unwrap_or(&[])
-                .iter()
-                .map(|c| c.unwrap_or(0))
-                .product::<u64>()
-                .saturating_mul(elem_size);
+            let inner = sub_array_size(counts, elem_size);
             return TypedValue {
                 ty: element,
                 place: Err(format!("<sub-array of {inner} bytes>")),
@@ -584,4 +572,16 @@ impl Program {
             _ => Vec::new(),
         }
     }
+}
+
+/// Bytes of one element of the outermost dimension: the product of the
+/// other dimensions' counts times the element size.
+fn sub_array_size(counts: &[Option<u64>], elem_size: u64) -> u64 {
+    counts
+        .get(1..)
+        .unwrap_or(&[])
+        .iter()
+        .map(|c| c.unwrap_or(0))
+        .product::<u64>()
+        .saturating_mul(elem_size)
 }

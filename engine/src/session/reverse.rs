@@ -322,6 +322,16 @@ impl Session {
     /// Single-steps the runner until `done` holds; returns the steps taken.
     fn steps_until(
         &mut self,
+        done: impl FnMut(&mut Session, &Trap) -> Result<bool, SessionError>,
+    ) -> Result<u64, SessionError> {
+        self.steps_with_until(&[], done)
+    }
+
+    /// Single-steps the runner, with `watches` armed, until `done` holds;
+    /// returns the steps taken.
+    fn steps_with_until(
+        &mut self,
+        watches: &[WatchSpec],
         mut done: impl FnMut(&mut Session, &Trap) -> Result<bool, SessionError>,
     ) -> Result<u64, SessionError> {
         let Some(r) = self.runner()? else {
@@ -333,7 +343,7 @@ impl Session {
         let start = self.position.clone();
         let mut m = 0;
         loop {
-            let trap = self.exec(&r, true, &[], &[])?;
+            let trap = self.exec(&r, true, &[], watches)?;
             if trap == Trap::Paused {
                 continue;
             }
@@ -355,32 +365,7 @@ impl Session {
     }
 
     fn steps_until_watch(&mut self, watch: WatchSpec) -> Result<u64, SessionError> {
-        let Some(r) = self.runner()? else {
-            return Ok(0);
-        };
-        let start = self.position.clone();
-        let mut m = 0;
-        loop {
-            let trap = self.exec(&r, true, &[], &[watch])?;
-            if trap == Trap::Paused {
-                continue;
-            }
-            m += 1;
-            self.position = start.then(Segment::Steps(m));
-            match trap {
-                Trap::Watch(_) => return Ok(m),
-                Trap::Event(stop) => {
-                    self.replayer.set_arrived(r.tid, stop);
-                    self.apply_next()?;
-                    self.normalize()?;
-                    return Err(SessionError::BadPosition {
-                        position: self.position.to_string(),
-                        detail: format!("the interval ended ({stop:?}) while stepping back"),
-                    });
-                }
-                _ => {}
-            }
-        }
+        self.steps_with_until(&[watch], |_, trap| Ok(matches!(trap, Trap::Watch(_))))
     }
 
     /// The instruction pointer of the thread that runs next.
