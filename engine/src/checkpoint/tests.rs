@@ -342,7 +342,9 @@ fn restores_a_single_thread_at_a_sysemu_entry() {
 #[test]
 fn restores_a_single_thread_at_a_syscall_exit() {
     let _g = serial();
-    roundtrip("malloc", &[], 25, 300, Prepare::Exit);
+    // Past glibc's getrandom() for malloc's tcache key (syscall ~30): these
+    // are live, unrecorded runs, so random bytes would differ between them.
+    roundtrip("malloc", &[], 32, 300, Prepare::Exit);
 }
 
 #[test]
