@@ -76,6 +76,7 @@ fn record_and_replay(exe: &Path, args: &[&str], scratch: &Path) -> Measured {
                 .to_string_lossy()
                 .into_owned(),
             trace_dir: dir.clone(),
+            stdio: None,
         };
         let start = Instant::now();
         let summary = record::record(&opts).expect("record");

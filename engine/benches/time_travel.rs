@@ -51,6 +51,7 @@ fn record(exe: &Path, args: &[&str], dir: &Path) -> PathBuf {
         env: vec!["PATH=/usr/bin:/bin".into()],
         cwd: dir.to_string_lossy().into_owned(),
         trace_dir: trace.clone(),
+        stdio: None,
     })
     .expect("record");
     trace

@@ -28,6 +28,9 @@ pub struct SpawnSpec {
     pub seccomp: bool,
     /// CPU the tracee is pinned to.
     pub cpu: usize,
+    /// Descriptors to become the program's stdin, stdout and stderr (the
+    /// caller keeps them open until the spawn returns); `None`: inherit ours.
+    pub stdio: Option<[std::os::fd::RawFd; 3]>,
 }
 
 const PTRACE_OPTIONS: libc::c_int = libc::PTRACE_O_TRACESYSGOOD
@@ -113,6 +116,13 @@ pub fn spawn(spec: &SpawnSpec) -> Result<i32, SpawnError> {
             libc::prctl(libc::PR_SET_TSC, libc::PR_TSC_SIGSEGV, 0, 0, 0);
             if let Some(cwd) = &cwd {
                 libc::chdir(cwd.as_ptr());
+            }
+            if let Some(fds) = spec.stdio {
+                for (target, fd) in fds.into_iter().enumerate() {
+                    if fd != target as libc::c_int {
+                        libc::dup2(fd, target as libc::c_int);
+                    }
+                }
             }
             if spec.seccomp {
                 libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);

@@ -319,6 +319,7 @@ fn watchpoint_backward_finds_the_syscall_that_wrote() {
         env: vec!["PATH=/usr/bin:/bin".into()],
         cwd: tmp.path().to_string_lossy().into_owned(),
         trace_dir: trace.clone(),
+        stdio: None,
     })
     .unwrap();
     let reader = TraceReader::open(&trace).unwrap();

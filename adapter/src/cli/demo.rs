@@ -57,6 +57,7 @@ fn demo_in(work: &Path) -> Result<ExitCode> {
         env: std::env::vars().map(|(k, v)| format!("{k}={v}")).collect(),
         cwd: work.to_string_lossy().into_owned(),
         trace_dir: trace_dir.clone(),
+        stdio: None,
     })
     .context("recording the demo program")?;
     println!(

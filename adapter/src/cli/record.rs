@@ -42,6 +42,7 @@ pub fn run(output: Option<PathBuf>, program: Vec<String>) -> Result<ExitCode> {
         env,
         cwd: cwd.to_string_lossy().into_owned(),
         trace_dir: dir.clone(),
+        stdio: None,
     };
     let summary = record::record(&opts)
         .with_context(|| format!("recording {name} into {}", dir.display()))?;

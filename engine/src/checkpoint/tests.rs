@@ -43,6 +43,7 @@ fn start(name: &str, args: &[&str]) -> i32 {
         cwd: None,
         seccomp: false,
         cpu,
+        stdio: None,
     })
     .expect("spawn");
     tracee::resume(pid, Resume::Cont, 0).unwrap();

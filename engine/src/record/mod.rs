@@ -50,6 +50,8 @@ pub struct RecordOptions {
     pub env: Vec<String>,
     pub cwd: String,
     pub trace_dir: PathBuf,
+    /// The program's stdin, stdout and stderr; `None`: the recorder's own.
+    pub stdio: Option<[std::os::fd::RawFd; 3]>,
 }
 
 /// The result of a finished recording.
@@ -114,6 +116,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordSummary, RecordError> {
         cwd: Some(opts.cwd.clone()),
         seccomp: true,
         cpu: cpu_index,
+        stdio: opts.stdio,
     })?;
     let alarm = WaitAlarm::new()?;
     let mut rec = Recorder::new(writer, pid, opts.exe.clone(), alarm);

@@ -9,6 +9,7 @@ mod snapshot;
 mod threads;
 
 use std::collections::HashMap;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 use tracing::debug;
@@ -31,6 +32,8 @@ pub enum ReplayError {
     Tracee(#[from] TraceeError),
     #[error("cannot start the replay: {0}")]
     Spawn(#[from] SpawnError),
+    #[error("cannot open /dev/null for the replayed program's stdio: {0}")]
+    DevNull(std::io::Error),
     #[error(transparent)]
     Cpu(#[from] cpu::CpuMismatch),
     #[error("{0}")]
@@ -173,6 +176,7 @@ impl Replayer {
         let header = reader.header();
         let exe = reader.file_path(&image.exe_file)?;
         let cwd = Path::new(&header.cwd).is_dir().then(|| header.cwd.clone());
+        let devnull = std::fs::File::open("/dev/null").map_err(ReplayError::DevNull)?;
         let pid = spawn::spawn(&SpawnSpec {
             exe: exe.to_string_lossy().into_owned(),
             argv: header.argv.clone(),
@@ -180,6 +184,9 @@ impl Replayer {
             cwd,
             seccomp: false,
             cpu: cpu_index,
+            // Every syscall of a replay is emulated; the replayed program's
+            // own descriptors must never be the adapter's (DAP on stdio).
+            stdio: Some([devnull.as_raw_fd(); 3]),
         })?;
         let mut rep = Replayer {
             trace_dir: dir.to_path_buf(),

@@ -44,6 +44,7 @@ pub fn record_fixture(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
         env: vec!["PATH=/usr/bin:/bin".into()],
         cwd: dir.to_string_lossy().into_owned(),
         trace_dir: trace.clone(),
+        stdio: None,
     })
     .expect("record");
     assert!(summary.event_count > 0);
