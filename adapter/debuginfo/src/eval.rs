@@ -126,6 +126,7 @@ impl Program {
                 children: None,
                 indexed_children: None,
                 address: None,
+                byte_size: None,
             },
             Val::Addr {
                 addr,

@@ -161,10 +161,9 @@ impl Module {
             .or_else(|| units.first().copied())
     }
 
-    /// Units whose line tables name a file that `query` matches (see
-    /// [`crate::paths::path_matches`]); reads only line program headers.
-    pub(crate) fn units_with_file(&self, query: &Path) -> Vec<usize> {
-        let files = self.files.get_or_init(|| {
+    /// Every file named by a line table, by file name, with its units.
+    fn file_index(&self) -> &HashMap<OsString, Vec<(PathBuf, usize)>> {
+        self.files.get_or_init(|| {
             let mut by_name: HashMap<OsString, Vec<(PathBuf, usize)>> = HashMap::new();
             let Some(dd) = self.dwarf() else {
                 return by_name;
@@ -187,7 +186,26 @@ impl Module {
                 v.dedup();
             }
             by_name
-        });
+        })
+    }
+
+    /// The absolute paths of every source file the line tables name.
+    pub fn source_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = self
+            .file_index()
+            .values()
+            .flatten()
+            .map(|(p, _)| p.clone())
+            .collect();
+        files.sort();
+        files.dedup();
+        files
+    }
+
+    /// Units whose line tables name a file that `query` matches (see
+    /// [`crate::paths::path_matches`]); reads only line program headers.
+    pub(crate) fn units_with_file(&self, query: &Path) -> Vec<usize> {
+        let files = self.file_index();
         let Some(candidates) = query.file_name().and_then(|n| files.get(n)) else {
             return Vec::new();
         };

@@ -153,6 +153,52 @@ impl Program {
         None
     }
 
+    /// Runtime addresses in `[start, end)` where a statement row of the line
+    /// table begins (line stepping plants temporary breakpoints there).
+    pub fn statement_starts(&self, start: u64, end: u64) -> Vec<u64> {
+        let Some((module, bias)) = self.module_at(start) else {
+            return Vec::new();
+        };
+        let Some(dd) = module.dwarf() else {
+            return Vec::new();
+        };
+        let (link_start, link_end) = (start.wrapping_sub(bias), end.wrapping_sub(bias));
+        let mut out = Vec::new();
+        for ui in dd.units_at(link_start) {
+            let Some(lines) = module.lines(ui) else {
+                continue;
+            };
+            for seq in &lines.sequences {
+                if seq.end <= link_start || seq.start >= link_end {
+                    continue;
+                }
+                out.extend(
+                    seq.rows
+                        .iter()
+                        .filter(|r| r.is_stmt && r.line != 0)
+                        .filter(|r| (link_start..link_end).contains(&r.addr))
+                        .map(|r| r.addr.wrapping_add(bias)),
+                );
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Absolute paths of the source files of every loaded module that are on disk.
+    pub fn source_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = self
+            .modules()
+            .iter()
+            .flat_map(|l| l.module.source_files())
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        files.dedup();
+        files
+    }
+
     /// The innermost function (an inlined copy if `addr` is in one) containing `addr`.
     pub fn function_at(&self, addr: u64) -> Option<FunctionInfo> {
         let bias = self.module_at(addr)?.1;

@@ -33,6 +33,8 @@ pub struct Variable {
     pub indexed_children: Option<u64>,
     /// Address of the value, when it lives in memory.
     pub address: Option<u64>,
+    /// Size of the value in bytes, when its type says.
+    pub byte_size: Option<u64>,
 }
 
 /// A value: its type and where its bytes are (or why they are not available).
@@ -443,6 +445,7 @@ impl Program {
             },
             indexed_children: indexed,
             address,
+            byte_size: t.as_ref().map(|t| self.type_size(t)),
         }
     }
 
@@ -549,6 +552,7 @@ impl Program {
                                     Place::Memory(a) => Some(a),
                                     Place::Bytes(_) => None,
                                 },
+                                byte_size: et.as_ref().map(|t| self.type_size(t)),
                             };
                         }
                         self.make_variable(

@@ -234,6 +234,7 @@ impl Program {
                     children: None,
                     indexed_children: None,
                     address: None,
+                    byte_size: Some(8),
                 })
             })
             .collect()
