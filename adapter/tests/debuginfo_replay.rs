@@ -6,6 +6,8 @@
 //! program (both without address randomisation, so addresses agree) and compare the
 //! source-level stack and variable values with gdb's, and with the program's output.
 
+// The DAP server uses more of the module than these tests do.
+#[allow(dead_code)]
 #[path = "../src/debug/mod.rs"]
 mod debug;
 

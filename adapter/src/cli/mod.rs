@@ -1,8 +1,9 @@
 //! Command-line interface.
 
+mod dap;
 mod demo;
-mod dump;
-mod paths;
+pub(crate) mod dump;
+pub(crate) mod paths;
 mod record;
 mod replay;
 
@@ -53,15 +54,47 @@ enum Command {
     },
     /// Record a bundled program and replay it: see rewind work in seconds.
     Demo,
+    /// Serve the Debug Adapter Protocol (for VS Code, nvim-dap, ...) on
+    /// stdin/stdout, or on TCP with --listen. See docs/dap.md.
+    Dap {
+        /// Serve one client on this TCP address (e.g. 127.0.0.1:4711) instead of stdio.
+        #[arg(long, value_name = "ADDR:PORT")]
+        listen: Option<std::net::SocketAddr>,
+        /// Allow --listen on a non-loopback address (DAP has no authentication:
+        /// whoever connects can run programs as you).
+        #[arg(long)]
+        allow_remote: bool,
+        /// Write logs (RUST_LOG, default warn) to this file instead of stderr.
+        #[arg(long, value_name = "FILE")]
+        log: Option<PathBuf>,
+    },
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let log_file = match &cli.command {
+        Command::Dap {
+            log: Some(path), ..
+        } => match std::fs::File::create(path) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                eprintln!("rewind: cannot write the log file {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        _ => None,
+    };
+    init_logging(log_file);
     let result = match cli.command {
         Command::Record { output, program } => record::run(output, program),
         Command::Replay { check, dir } => replay::run(dir, check),
         Command::Dump { json, dir } => dump::run(dir, json),
         Command::Demo => demo::run(),
+        Command::Dap {
+            listen,
+            allow_remote,
+            log: _,
+        } => dap::run(listen, allow_remote),
     };
     match result {
         Ok(code) => code,
@@ -69,5 +102,20 @@ pub fn main() -> ExitCode {
             eprintln!("rewind: {err:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Logs (`RUST_LOG`, default `warn`) go to stderr or `file`: never stdout,
+/// which carries the DAP stream in `rewind dap`.
+fn init_logging(file: Option<std::fs::File>) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match file {
+        Some(f) => builder
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(f))
+            .init(),
+        None => builder.with_writer(std::io::stderr).init(),
     }
 }

@@ -4,16 +4,15 @@
 //! results. Pause requests bypass the queue (they must reach a run in
 //! progress).
 
-use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use thiserror::Error;
 
-use rewind_engine::record::{self, RecordError, RecordOptions, RecordSummary};
-use rewind_engine::session::{PauseHandle, Session, SessionError};
+use rewind_engine::record::RecordError;
+use rewind_engine::session::{PauseHandle, SessionError};
 
-type Job = Box<dyn FnOnce(&mut Session) + Send>;
+type Job<T> = Box<dyn FnOnce(&mut T) + Send>;
 
 #[derive(Debug, Error)]
 pub enum EngineError {
@@ -27,46 +26,32 @@ pub enum EngineError {
     Spawn(std::io::Error),
 }
 
-/// What the engine thread starts with.
-pub enum Start {
-    /// Open an existing recording.
-    Trace(PathBuf),
-    /// Record a program first, then open its recording.
-    Record(RecordOptions),
-}
-
-/// Handle on the engine thread; dropping it ends the thread and its tracees.
-pub struct EngineThread {
-    jobs: Option<mpsc::Sender<Job>>,
+/// Handle on the engine thread that owns a `T` (the replay session and
+/// what goes with it); dropping it ends the thread, which drops the `T`.
+pub struct EngineThread<T> {
+    jobs: Option<mpsc::Sender<Job<T>>>,
     pause: PauseHandle,
     thread: Option<JoinHandle<()>>,
-    recorded: Option<RecordSummary>,
 }
 
-impl EngineThread {
-    /// Starts the thread and opens (or records, then opens) the recording
-    /// on it. Blocking: call it from a blocking context
-    /// (`tokio::task::spawn_blocking`) when the recording may take long.
-    pub fn start(start: Start) -> Result<EngineThread, EngineError> {
+impl<T: 'static> EngineThread<T> {
+    /// Starts the thread and builds its state there with `init` (which may
+    /// record a program first: ptrace ties tracees to the thread that made
+    /// them). Blocking: call it from `tokio::task::spawn_blocking` when `init`
+    /// may take long.
+    pub fn start<F>(init: F) -> Result<EngineThread<T>, EngineError>
+    where
+        F: FnOnce() -> Result<(T, PauseHandle), EngineError> + Send + 'static,
+    {
         let (ready_tx, ready_rx) = mpsc::channel();
-        let (jobs_tx, jobs_rx) = mpsc::channel::<Job>();
+        let (jobs_tx, jobs_rx) = mpsc::channel::<Job<T>>();
         let thread = std::thread::Builder::new()
             .name("rewind-engine".into())
             .spawn(move || {
-                let opened = (|| -> Result<(Session, Option<RecordSummary>), EngineError> {
-                    let (dir, summary) = match start {
-                        Start::Trace(dir) => (dir, None),
-                        Start::Record(opts) => {
-                            let summary = record::record(&opts)?;
-                            (summary.trace_dir.clone(), Some(summary))
-                        }
-                    };
-                    Ok((Session::open(&dir)?, summary))
-                })();
-                let mut session = match opened {
-                    Ok((session, summary)) => {
-                        let _ = ready_tx.send(Ok((session.pause_handle(), summary)));
-                        session
+                let mut state = match init() {
+                    Ok((state, pause)) => {
+                        let _ = ready_tx.send(Ok(pause));
+                        state
                     }
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
@@ -75,40 +60,43 @@ impl EngineThread {
                 };
                 // Jobs run in order until every sender is gone.
                 while let Ok(job) = jobs_rx.recv() {
-                    job(&mut session);
+                    job(&mut state);
                 }
             })
             .map_err(EngineError::Spawn)?;
-        let (pause, recorded) = ready_rx.recv().map_err(|_| EngineError::Gone)??;
+        let pause = ready_rx.recv().map_err(|_| EngineError::Gone)??;
         Ok(EngineThread {
             jobs: Some(jobs_tx),
             pause,
             thread: Some(thread),
-            recorded,
         })
     }
 
-    /// The recording made at start, when the engine recorded a program.
-    pub fn recorded(&self) -> Option<&RecordSummary> {
-        self.recorded.as_ref()
-    }
-
-    /// Runs `f` on the engine thread with the session and returns its result.
-    pub async fn call<R, F>(&self, f: F) -> Result<R, EngineError>
+    /// Queues `f` to run on the engine thread; the receiver gets its result.
+    pub fn submit<R, F>(&self, f: F) -> Result<tokio::sync::oneshot::Receiver<R>, EngineError>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Session) -> R + Send + 'static,
+        F: FnOnce(&mut T) -> R + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |session| {
-            let _ = tx.send(f(session));
+        let job: Job<T> = Box::new(move |state| {
+            let _ = tx.send(f(state));
         });
         self.jobs
             .as_ref()
             .ok_or(EngineError::Gone)?
             .send(job)
             .map_err(|_| EngineError::Gone)?;
-        rx.await.map_err(|_| EngineError::Gone)
+        Ok(rx)
+    }
+
+    /// Runs `f` on the engine thread and returns its result.
+    pub async fn call<R, F>(&self, f: F) -> Result<R, EngineError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut T) -> R + Send + 'static,
+    {
+        self.submit(f)?.await.map_err(|_| EngineError::Gone)
     }
 
     /// Asks the movement in progress (or the next one) to stop.
@@ -117,7 +105,7 @@ impl EngineThread {
     }
 }
 
-impl Drop for EngineThread {
+impl<T> Drop for EngineThread<T> {
     fn drop(&mut self) {
         self.jobs.take();
         if let Some(t) = self.thread.take() {
@@ -129,7 +117,8 @@ impl Drop for EngineThread {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rewind_engine::session::StopReason;
+    use rewind_engine::record::{self, RecordOptions};
+    use rewind_engine::session::{Session, StopReason};
     use std::path::Path;
     use std::time::{Duration, Instant};
 
@@ -146,15 +135,26 @@ mod tests {
             .into_owned()
     }
 
-    fn record_start(dir: &Path, exe: String, args: &[&str]) -> Start {
+    type Init = Box<dyn FnOnce() -> Result<(Session, PauseHandle), EngineError> + Send>;
+
+    /// Records the program on the engine thread, then opens its recording.
+    fn record_start(dir: &Path, exe: String, args: &[&str]) -> Init {
         let mut argv = vec![exe.clone()];
         argv.extend(args.iter().map(|a| a.to_string()));
-        Start::Record(RecordOptions {
+        let opts = RecordOptions {
             exe,
             argv,
             env: vec!["PATH=/usr/bin:/bin".into()],
             cwd: dir.to_string_lossy().into_owned(),
             trace_dir: dir.join("trace"),
+            stdio: None,
+        };
+        Box::new(move || {
+            let summary = record::record(&opts)?;
+            assert_eq!(summary.exit_code, 0);
+            let session = Session::open(&summary.trace_dir)?;
+            let pause = session.pause_handle();
+            Ok((session, pause))
         })
     }
 
@@ -168,7 +168,6 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(engine.recorded().unwrap().exit_code, 0);
         let end = engine.call(|s| s.goto_end()).await.unwrap().unwrap();
         assert!(matches!(end.reason, StopReason::End { exit_code: Some(0) }));
         let start = engine.call(|s| s.restart()).await.unwrap().unwrap();
@@ -224,9 +223,13 @@ mod tests {
 
     #[test]
     fn a_missing_recording_is_a_clear_error() {
-        let err = EngineThread::start(Start::Trace("/no/such/trace".into()))
-            .err()
-            .expect("no recording there");
+        let err = EngineThread::start(|| {
+            let session = Session::open(Path::new("/no/such/trace"))?;
+            let pause = session.pause_handle();
+            Ok((session, pause))
+        })
+        .err()
+        .expect("no recording there");
         assert!(err.to_string().contains("/no/such/trace"), "{err}");
     }
 }

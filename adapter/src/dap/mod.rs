@@ -5,13 +5,11 @@
 //!
 //! [`engine`] runs the replay session on its own OS thread for the async side.
 
-// The server is not wired to the CLI yet (a later session adds `rewind dap`);
-// until then most of this module is only reached from its tests.
-#![allow(dead_code)]
-
 pub mod args;
 pub mod capabilities;
 pub mod codec;
 pub mod engine;
 pub mod envelope;
+pub mod handler;
+pub mod launch;
 pub mod server;

@@ -42,6 +42,10 @@ pub trait Handler {
         request: Request,
         out: &Outbox,
     ) -> impl Future<Output = Result<Value, DapError>> + Send;
+
+    /// Called once the response to the last request is queued: work that
+    /// must come after it (a movement whose `stopped` event follows).
+    fn after_response(&mut self) {}
 }
 
 /// The connection is gone: nothing more can be sent.
@@ -64,6 +68,7 @@ impl Outbox {
         self.send(Outgoing::Event(Event::new(event, body))).await
     }
 
+    #[cfg(test)]
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()
     }
@@ -230,6 +235,7 @@ where
         if respond(outbox, response).await.is_err() {
             return Ok(());
         }
+        handler.after_response();
         if command == "disconnect" {
             debug!("DAP client disconnected");
             return Ok(());

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rewind_debuginfo::Mapping;
-use rewind_engine::trace::{Event, EventKind, SyscallReplay, TraceError, TraceReader};
+use rewind_engine::trace::{Event, EventKind, EventStream, SyscallReplay, TraceError, TraceReader};
 
 const PAGE: u64 = 4096;
 
@@ -216,6 +216,42 @@ pub fn mappings_at(reader: &TraceReader, upto: u64, tid: i32) -> Result<Vec<Mapp
         }
     }
     Ok(spaces.mappings(tid, reader))
+}
+
+/// [`mappings_at`] for a position that moves back and forth: keeps the
+/// address spaces built so far and only rebuilds when asked for an earlier
+/// event (a debugger asks at every stop; most stops move forwards a little).
+pub struct MappingsCursor {
+    spaces: AddressSpaces,
+    events: EventStream,
+}
+
+impl MappingsCursor {
+    pub fn new(reader: &TraceReader) -> Result<Self, TraceError> {
+        Ok(MappingsCursor {
+            spaces: AddressSpaces::new(),
+            events: reader.events()?,
+        })
+    }
+
+    /// The mappings of the process of `tid` after the first `upto` events.
+    pub fn mappings_at(
+        &mut self,
+        reader: &TraceReader,
+        upto: u64,
+        tid: i32,
+    ) -> Result<Vec<Mapping>, TraceError> {
+        if self.spaces.events_applied() > upto {
+            *self = MappingsCursor::new(reader)?;
+        }
+        while self.spaces.events_applied() < upto {
+            match self.events.next_event()? {
+                Some(event) => self.spaces.apply(&event),
+                None => break,
+            }
+        }
+        Ok(self.spaces.mappings(tid, reader))
+    }
 }
 
 fn page_up(len: u64) -> u64 {

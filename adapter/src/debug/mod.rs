@@ -7,10 +7,6 @@
 //! from the recorded events instead, naming the trace's copies (identical to the
 //! originals, so their DWARF and build-ids are the recorded program's).
 
-// The DAP server (next issue) is the user of this module; until then only the
-// tests exercise it.
-#![allow(dead_code)]
-
 pub mod maps;
 pub mod target;
 

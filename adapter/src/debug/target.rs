@@ -32,17 +32,6 @@ impl<'a> SessionMemory<'a> {
             tid,
         }
     }
-
-    /// Memory of the process of the thread the session stopped in.
-    pub fn current(session: &'a mut Session) -> Self {
-        let tid = session.current_tid();
-        Self::new(session, tid)
-    }
-
-    /// The recorded thread whose process is read.
-    pub fn tid(&self) -> i32 {
-        self.tid
-    }
 }
 
 impl Memory for SessionMemory<'_> {

@@ -1,0 +1,222 @@
+//! `launch` and `attach`: record the program (its output streamed as
+//! `output` events) or take an existing recording, then open it on the
+//! engine thread.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::json;
+
+use rewind_engine::record::{self, RecordOptions};
+
+use super::engine::{EngineError, EngineThread};
+use super::envelope::DapError;
+use crate::cli::paths;
+use crate::debugger::{Debugger, EventSink, ThreadsCache};
+
+/// `launch` / `attach` arguments (see docs/dap.md).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LaunchArguments {
+    pub program: Option<String>,
+    #[serde(default)]
+    pub args: Vec<String>,
+    pub cwd: Option<String>,
+    #[serde(default)]
+    pub env: BTreeMap<String, Option<String>>,
+    #[serde(default)]
+    pub stop_on_entry: bool,
+    pub trace: Option<String>,
+}
+
+/// What the engine thread needs to start.
+pub struct Opening {
+    pub events: EventSink,
+    pub threads: ThreadsCache,
+    pub running: Arc<AtomicBool>,
+}
+
+/// Records (when asked to) and opens the recording; blocking.
+pub fn open(args: LaunchArguments, opening: Opening) -> Result<EngineThread<Debugger>, DapError> {
+    let trace_dir = match (&args.trace, &args.program) {
+        (Some(trace), _) => Some(trace_path(trace, args.cwd.as_deref())?),
+        (None, Some(_)) => None,
+        (None, None) => {
+            return Err(DapError::Failed(
+                "launch needs 'program' (a program to record) or 'trace' (a recording to open)"
+                    .into(),
+            ))
+        }
+    };
+    let recording = match trace_dir {
+        Some(_) => None,
+        None => Some(prepare_recording(&args, &opening.events)?),
+    };
+    let events = opening.events.clone();
+    EngineThread::start(move || {
+        let dir = match (trace_dir, recording) {
+            (Some(dir), _) => dir,
+            (None, Some(rec)) => rec.run(&events)?,
+            (None, None) => unreachable!("either a trace or a recording"),
+        };
+        let debugger = Debugger::open(&dir, opening.events, opening.threads, opening.running)?;
+        let pause = debugger.session().pause_handle();
+        Ok((debugger, pause))
+    })
+    .map_err(|e| DapError::Failed(e.to_string()))
+}
+
+fn trace_path(trace: &str, cwd: Option<&str>) -> Result<PathBuf, DapError> {
+    let p = match cwd {
+        Some(cwd) if Path::new(trace).is_relative() => Path::new(cwd).join(trace),
+        _ => PathBuf::from(trace),
+    };
+    if !p.is_dir() {
+        return Err(DapError::Failed(format!(
+            "there is no recording at {}",
+            p.display()
+        )));
+    }
+    Ok(p)
+}
+
+/// A recording ready to run on the engine thread.
+struct Recording {
+    options: RecordOptions,
+    name: String,
+    default_location: bool,
+    stdout: std::io::PipeReader,
+    stderr: std::io::PipeReader,
+    /// The write ends, held until the recording ends.
+    writers: (std::io::PipeWriter, std::io::PipeWriter, std::fs::File),
+}
+
+fn prepare_recording(args: &LaunchArguments, events: &EventSink) -> Result<Recording, DapError> {
+    let name = args.program.clone().unwrap_or_default();
+    let cwd = match &args.cwd {
+        Some(c) => PathBuf::from(c),
+        None => std::env::current_dir()
+            .map_err(|e| DapError::Failed(format!("cannot read the current directory: {e}")))?,
+    };
+    if !cwd.is_dir() {
+        return Err(DapError::Failed(format!(
+            "the working directory {} does not exist",
+            cwd.display()
+        )));
+    }
+    // A relative program path is relative to the program's cwd.
+    let lookup = if name.contains('/') && Path::new(&name).is_relative() {
+        cwd.join(&name).to_string_lossy().into_owned()
+    } else {
+        name.clone()
+    };
+    let exe = paths::resolve_program(&lookup).map_err(|e| DapError::Failed(e.to_string()))?;
+    let mut env: BTreeMap<String, String> = std::env::vars().collect();
+    for (k, v) in &args.env {
+        match v {
+            Some(v) => env.insert(k.clone(), v.clone()),
+            None => env.remove(k),
+        };
+    }
+    let dir = paths::new_recording_dir(&name).map_err(|e| DapError::Failed(format!("{e:#}")))?;
+    // The recorder wants to create the directory itself.
+    let _ = std::fs::remove_dir(&dir);
+    let (stdout, out_w) = std::io::pipe().map_err(pipe_error)?;
+    let (stderr, err_w) = std::io::pipe().map_err(pipe_error)?;
+    let devnull = std::fs::File::open("/dev/null").map_err(pipe_error)?;
+    use std::os::fd::AsRawFd;
+    let stdio = [devnull.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()];
+    let mut argv = vec![name.clone()];
+    argv.extend(args.args.iter().cloned());
+    let _ = events;
+    Ok(Recording {
+        options: RecordOptions {
+            exe: exe.to_string_lossy().into_owned(),
+            argv,
+            env: env.into_iter().map(|(k, v)| format!("{k}={v}")).collect(),
+            cwd: cwd.to_string_lossy().into_owned(),
+            trace_dir: dir,
+            stdio: Some(stdio),
+        },
+        name,
+        default_location: true,
+        stdout,
+        stderr,
+        writers: (out_w, err_w, devnull),
+    })
+}
+
+fn pipe_error(e: std::io::Error) -> DapError {
+    DapError::Failed(format!("cannot set up the program's output pipes: {e}"))
+}
+
+impl Recording {
+    /// Records on the calling (engine) thread, streaming the program's
+    /// output as `output` events; returns the recording's directory.
+    fn run(self, events: &EventSink) -> Result<PathBuf, EngineError> {
+        let Recording {
+            options,
+            name,
+            default_location,
+            stdout,
+            stderr,
+            writers,
+        } = self;
+        let forwarders = [
+            forward_output(stdout, "stdout", events.clone()),
+            forward_output(stderr, "stderr", events.clone()),
+        ];
+        let console = |text: String| {
+            let _ = events.send((
+                "output".into(),
+                json!({"category": "console", "output": text}),
+            ));
+        };
+        console(format!("rewind: recording {name}…\n"));
+        let result = record::record(&options);
+        // The program's copies closed when it ended; ours close now, so the
+        // forwarders see the end of the output.
+        drop(writers);
+        for f in forwarders {
+            let _ = f.join();
+        }
+        let summary = result?;
+        if default_location {
+            let _ = paths::update_latest(&summary.trace_dir);
+        }
+        console(format!(
+            "rewind: recorded {} events to {}; the program exited with status {}\n",
+            summary.event_count,
+            summary.trace_dir.display(),
+            summary.exit_code
+        ));
+        Ok(summary.trace_dir)
+    }
+}
+
+/// Copies a pipe into `output` events until its end.
+fn forward_output(
+    mut pipe: std::io::PipeReader,
+    category: &'static str,
+    events: EventSink,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            match pipe.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+                    let body = json!({"category": category, "output": text});
+                    if events.send(("output".into(), body)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    })
+}

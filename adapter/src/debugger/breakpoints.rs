@@ -1,0 +1,558 @@
+//! User breakpoints: source lines, functions and instructions, each resolved
+//! to addresses, with a condition, a hit condition and a log message; plus
+//! data breakpoints (watchpoints) and the exception (signal) filters.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use rewind_engine::session::{WatchKind, WatchSpec};
+
+use super::{failed, Debugger};
+use crate::dap::envelope::DapError;
+
+/// What a user breakpoint was set on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    Line { path: PathBuf, line: u32 },
+    Function(String),
+    Instruction(u64),
+}
+
+impl Kind {
+    /// The DAP stop reason for a hit.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Kind::Line { .. } => "breakpoint",
+            Kind::Function(_) => "function breakpoint",
+            Kind::Instruction(_) => "instruction breakpoint",
+        }
+    }
+}
+
+/// Options shared by every kind of breakpoint request.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Options {
+    pub condition: Option<String>,
+    pub hit_condition: Option<String>,
+    pub log_message: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserBreakpoint {
+    pub id: i64,
+    pub kind: Kind,
+    pub options: Options,
+    pub addresses: Vec<u64>,
+    /// Why it could not be placed, when `addresses` is empty.
+    pub message: Option<String>,
+    /// The line it actually landed on (source breakpoints move to code).
+    pub line: Option<u32>,
+    /// Hits (with a true condition) passed by movements since it was set.
+    pub hits: u64,
+}
+
+/// A parsed hit condition: stop when the hit count satisfies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HitCondition {
+    Eq(u64),
+    Gt(u64),
+    Ge(u64),
+    Lt(u64),
+    Le(u64),
+    Every(u64),
+}
+
+impl HitCondition {
+    pub fn parse(text: &str) -> Result<HitCondition, String> {
+        let t = text.trim();
+        let (make, rest): (fn(u64) -> HitCondition, &str) = if let Some(r) = t.strip_prefix(">=") {
+            (HitCondition::Ge, r)
+        } else if let Some(r) = t.strip_prefix("<=") {
+            (HitCondition::Le, r)
+        } else if let Some(r) = t.strip_prefix("==") {
+            (HitCondition::Eq, r)
+        } else if let Some(r) = t.strip_prefix('>') {
+            (HitCondition::Gt, r)
+        } else if let Some(r) = t.strip_prefix('<') {
+            (HitCondition::Lt, r)
+        } else if let Some(r) = t.strip_prefix('%') {
+            (HitCondition::Every, r)
+        } else {
+            (HitCondition::Eq, t)
+        };
+        let n: u64 = rest.trim().parse().map_err(|_| {
+            format!("hit condition '{text}' is not one of N, >N, >=N, <N, <=N, ==N, %N")
+        })?;
+        if matches!(make(0), HitCondition::Every(_)) && n == 0 {
+            return Err("hit condition '%0' divides by zero".into());
+        }
+        Ok(make(n))
+    }
+
+    pub fn holds(self, hits: u64) -> bool {
+        match self {
+            HitCondition::Eq(n) => hits == n,
+            HitCondition::Gt(n) => hits > n,
+            HitCondition::Ge(n) => hits >= n,
+            HitCondition::Lt(n) => hits < n,
+            HitCondition::Le(n) => hits <= n,
+            HitCondition::Every(n) => hits.is_multiple_of(n),
+        }
+    }
+}
+
+/// Breakpoints that stop at a hit: their ids, the stop reason, and a note
+/// (a condition that could not be evaluated).
+pub type BreakpointStop = (Vec<i64>, &'static str, Option<String>);
+
+/// A data breakpoint: a hardware watchpoint.
+#[derive(Debug, Clone)]
+pub struct DataBreakpoint {
+    pub id: i64,
+    pub watch: WatchSpec,
+}
+
+#[derive(Debug, Default)]
+pub struct Table {
+    pub user: BTreeMap<i64, UserBreakpoint>,
+    pub data: Vec<DataBreakpoint>,
+    next_id: i64,
+}
+
+impl Table {
+    fn next_id(&mut self) -> i64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Every address a user breakpoint is planted at.
+    pub fn addresses(&self) -> BTreeSet<u64> {
+        self.user
+            .values()
+            .flat_map(|b| b.addresses.iter().copied())
+            .collect()
+    }
+
+    /// Breakpoints planted at `addr`, in id order.
+    pub fn at(&self, addr: u64) -> Vec<i64> {
+        self.user
+            .values()
+            .filter(|b| b.addresses.contains(&addr))
+            .map(|b| b.id)
+            .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.user.is_empty() && self.data.is_empty()
+    }
+}
+
+/// A data breakpoint id (`dataId`) names the watched bytes: `ADDR:LEN`.
+pub fn data_id(addr: u64, len: u64) -> String {
+    format!("{addr:#x}:{len}")
+}
+
+fn parse_data_id(id: &str) -> Result<(u64, u8), String> {
+    let (addr, len) = id
+        .split_once(':')
+        .ok_or_else(|| format!("'{id}' is not a data breakpoint id from dataBreakpointInfo"))?;
+    let addr = parse_address(addr)?;
+    let len: u8 = len
+        .parse()
+        .map_err(|_| format!("'{id}' is not a data breakpoint id from dataBreakpointInfo"))?;
+    Ok((addr, len))
+}
+
+/// `0x1234` (hex) or `4660` (decimal).
+pub fn parse_address(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => t.parse(),
+    };
+    parsed.map_err(|_| format!("'{text}' is not an address"))
+}
+
+impl Debugger {
+    /// Re-plants the session's breakpoints: the user's plus `temporary` ones.
+    pub(super) fn install_breakpoints(&mut self, temporary: &[u64]) {
+        let mut wanted = self.breakpoints.addresses();
+        wanted.extend(temporary.iter().copied());
+        for &addr in self.installed.difference(&wanted) {
+            self.session.remove_breakpoint(addr);
+        }
+        for &addr in wanted.difference(&self.installed) {
+            self.session.add_breakpoint(addr);
+        }
+        self.installed = wanted;
+    }
+
+    fn dap_breakpoint(&self, id: i64) -> Value {
+        let Some(b) = self.breakpoints.user.get(&id) else {
+            return json!({"id": id, "verified": false});
+        };
+        let mut v = json!({"id": b.id, "verified": !b.addresses.is_empty()});
+        if let Some(m) = &b.message {
+            v["message"] = json!(m);
+        }
+        if let Some(line) = b.line {
+            v["line"] = json!(line);
+        }
+        if let Kind::Line { path, .. } = &b.kind {
+            v["source"] =
+                json!({"path": path, "name": path.file_name().map(|n| n.to_string_lossy())});
+        }
+        if let Some(&addr) = b.addresses.first() {
+            v["instructionReference"] = json!(format!("{addr:#x}"));
+        }
+        v
+    }
+
+    /// Resolves a breakpoint's addresses against the loaded modules.
+    fn resolve(&self, kind: &Kind) -> (Vec<u64>, Option<u32>, Option<String>) {
+        match kind {
+            Kind::Line { path, line } => match self.program.line_breakpoint(path, *line) {
+                Ok(bp) => (bp.addresses, Some(bp.line), None),
+                Err(e) => (vec![], None, Some(e.to_string())),
+            },
+            Kind::Function(name) => match self.program.function_breakpoint(name) {
+                Ok(addrs) if !addrs.is_empty() => (addrs, None, None),
+                Ok(_) => (vec![], None, Some(format!("no function named '{name}'"))),
+                Err(e) => (vec![], None, Some(e.to_string())),
+            },
+            Kind::Instruction(addr) => (vec![*addr], None, None),
+        }
+    }
+
+    /// Replaces the breakpoints of one family (those `same` selects) with `wanted`.
+    fn replace_breakpoints(
+        &mut self,
+        same: impl Fn(&Kind) -> bool,
+        wanted: Vec<(Kind, Options)>,
+    ) -> Result<Value, DapError> {
+        for (_, options) in &wanted {
+            if let Some(h) = &options.hit_condition {
+                HitCondition::parse(h).map_err(DapError::Failed)?;
+            }
+        }
+        self.breakpoints.user.retain(|_, b| !same(&b.kind));
+        let mut ids = Vec::new();
+        for (kind, options) in wanted {
+            let id = self.breakpoints.next_id();
+            let (addresses, line, message) = self.resolve(&kind);
+            self.breakpoints.user.insert(
+                id,
+                UserBreakpoint {
+                    id,
+                    kind,
+                    options,
+                    addresses,
+                    message,
+                    line,
+                    hits: 0,
+                },
+            );
+            ids.push(id);
+        }
+        self.install_breakpoints(&[]);
+        let list: Vec<Value> = ids.iter().map(|&id| self.dap_breakpoint(id)).collect();
+        Ok(json!({ "breakpoints": list }))
+    }
+
+    pub fn set_source_breakpoints(
+        &mut self,
+        path: PathBuf,
+        lines: Vec<(u32, Options)>,
+    ) -> Result<Value, DapError> {
+        let wanted = lines
+            .into_iter()
+            .map(|(line, o)| {
+                (
+                    Kind::Line {
+                        path: path.clone(),
+                        line,
+                    },
+                    o,
+                )
+            })
+            .collect();
+        let p = path.clone();
+        self.replace_breakpoints(
+            move |k| matches!(k, Kind::Line { path, .. } if *path == p),
+            wanted,
+        )
+    }
+
+    pub fn set_function_breakpoints(
+        &mut self,
+        names: Vec<(String, Options)>,
+    ) -> Result<Value, DapError> {
+        let wanted = names
+            .into_iter()
+            .map(|(n, o)| (Kind::Function(n), o))
+            .collect();
+        self.replace_breakpoints(|k| matches!(k, Kind::Function(_)), wanted)
+    }
+
+    pub fn set_instruction_breakpoints(
+        &mut self,
+        addresses: Vec<(u64, Options)>,
+    ) -> Result<Value, DapError> {
+        let wanted = addresses
+            .into_iter()
+            .map(|(a, o)| (Kind::Instruction(a), o))
+            .collect();
+        self.replace_breakpoints(|k| matches!(k, Kind::Instruction(_)), wanted)
+    }
+
+    pub fn set_exception_filters(&mut self, filters: &[String]) -> Result<Value, DapError> {
+        let mut set = BTreeSet::new();
+        for f in filters {
+            let signo = super::console::signal_number(f)
+                .ok_or_else(|| DapError::Failed(format!("unknown exception filter '{f}'")))?;
+            set.insert(signo);
+        }
+        self.exception_filters = set;
+        Ok(json!({}))
+    }
+
+    /// Re-resolves breakpoints that could not be placed (their library was
+    /// not loaded yet); tells the client about those that now are.
+    pub(super) fn retry_unresolved_breakpoints(&mut self) {
+        let pending: Vec<i64> = self
+            .breakpoints
+            .user
+            .values()
+            .filter(|b| b.addresses.is_empty())
+            .map(|b| b.id)
+            .collect();
+        let mut changed = false;
+        for id in pending {
+            let kind = self.breakpoints.user[&id].kind.clone();
+            let (addresses, line, message) = self.resolve(&kind);
+            if addresses.is_empty() {
+                continue;
+            }
+            if let Some(b) = self.breakpoints.user.get_mut(&id) {
+                b.addresses = addresses;
+                b.line = line;
+                b.message = message;
+            }
+            changed = true;
+            let body = json!({"reason": "changed", "breakpoint": self.dap_breakpoint(id)});
+            self.emit("breakpoint", body);
+        }
+        if changed {
+            self.install_breakpoints(&[]);
+        }
+    }
+
+    /// `dataBreakpointInfo`: what can be watched for a variable or an address.
+    pub fn data_breakpoint_info(
+        &mut self,
+        variables_reference: Option<i64>,
+        name: &str,
+        frame_id: Option<i64>,
+        as_address: bool,
+        bytes: Option<u64>,
+    ) -> Result<Value, DapError> {
+        let (addr, len, what) = if as_address {
+            let addr = parse_address(name).map_err(DapError::Failed)?;
+            (Some(addr), bytes.unwrap_or(8), name.to_owned())
+        } else {
+            let var = match variables_reference.filter(|&r| r > 0) {
+                Some(r) => self.child_variable(r, name)?,
+                None => self.evaluate_variable(name, frame_id)?.1,
+            };
+            (var.address, var.byte_size.unwrap_or(0), var.name.clone())
+        };
+        let Some(addr) = addr else {
+            return Ok(json!({
+                "dataId": null,
+                "description": format!("{what} is not in memory (a register or a computed value): it cannot be watched"),
+            }));
+        };
+        if ![1, 2, 4, 8].contains(&len) || !addr.is_multiple_of(len) {
+            return Ok(json!({
+                "dataId": null,
+                "description": format!("{what} is {len} bytes at {addr:#x}: a hardware watchpoint covers 1, 2, 4 or 8 aligned bytes"),
+            }));
+        }
+        Ok(json!({
+            "dataId": data_id(addr, len),
+            "description": format!("{what} ({len} bytes at {addr:#x})"),
+            "accessTypes": ["write", "readWrite"],
+            "canPersist": false,
+        }))
+    }
+
+    /// `setDataBreakpoints`: replaces every watchpoint.
+    pub fn set_data_breakpoints(
+        &mut self,
+        wanted: Vec<(String, Option<String>)>,
+    ) -> Result<Value, DapError> {
+        for old in std::mem::take(&mut self.breakpoints.data) {
+            self.session.remove_watchpoint(&old.watch);
+        }
+        let mut out = Vec::new();
+        for (data_id, access) in wanted {
+            let id = self.breakpoints.next_id();
+            let result = parse_data_id(&data_id).and_then(|(addr, len)| {
+                let kind = match access.as_deref() {
+                    None | Some("write") => WatchKind::Write,
+                    Some("readWrite") => WatchKind::ReadWrite,
+                    Some(other) => {
+                        return Err(format!(
+                            "access type '{other}' is not supported: watchpoints trap on writes or on reads and writes"
+                        ))
+                    }
+                };
+                let watch = WatchSpec { addr, len, kind };
+                self.session
+                    .add_watchpoint(watch)
+                    .map_err(|e| e.to_string())?;
+                Ok(watch)
+            });
+            match result {
+                Ok(watch) => {
+                    self.breakpoints.data.push(DataBreakpoint { id, watch });
+                    out.push(json!({"id": id, "verified": true}));
+                }
+                Err(message) => out.push(json!({"id": id, "verified": false, "message": message})),
+            }
+        }
+        Ok(json!({ "breakpoints": out }))
+    }
+
+    /// Evaluates the breakpoints at `addr` for a hit in thread `tid`: counts
+    /// hits, writes log messages, and says which ones stop (their ids and
+    /// the stop reason), or why a condition could not be evaluated.
+    pub(super) fn breakpoint_hit(
+        &mut self,
+        addr: u64,
+        tid: i32,
+    ) -> Result<Option<BreakpointStop>, DapError> {
+        let mut stopping = Vec::new();
+        let mut reason = "breakpoint";
+        let mut note = None;
+        for id in self.breakpoints.at(addr) {
+            let Some(b) = self.breakpoints.user.get(&id).cloned() else {
+                continue;
+            };
+            if let Some(cond) = b
+                .options
+                .condition
+                .as_deref()
+                .filter(|c| !c.trim().is_empty())
+            {
+                match self.evaluate_in_top_frame(tid, cond) {
+                    Ok(value) if !is_true(&value) => continue,
+                    Ok(_) => {}
+                    Err(e) => {
+                        // Like gdb: a condition that cannot be evaluated stops.
+                        note = Some(format!("the condition '{cond}' cannot be evaluated: {e}"));
+                    }
+                }
+            }
+            let hits = {
+                let Some(entry) = self.breakpoints.user.get_mut(&id) else {
+                    continue;
+                };
+                entry.hits += 1;
+                entry.hits
+            };
+            if let Some(h) = &b.options.hit_condition {
+                let cond = HitCondition::parse(h).map_err(failed)?;
+                if !cond.holds(hits) {
+                    continue;
+                }
+            }
+            if let Some(message) = &b.options.log_message {
+                let text = self.interpolate(tid, message);
+                self.emit(
+                    "output",
+                    json!({"category": "console", "output": format!("{text}\n")}),
+                );
+                continue;
+            }
+            reason = b.kind.reason();
+            stopping.push(id);
+        }
+        Ok((!stopping.is_empty() || note.is_some()).then_some((stopping, reason, note)))
+    }
+
+    /// A log message with each `{expression}` replaced by its value.
+    fn interpolate(&mut self, tid: i32, message: &str) -> String {
+        let mut out = String::new();
+        let mut rest = message;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let Some(close) = after.find('}') else {
+                out.push_str(&rest[open..]);
+                return out;
+            };
+            let expr = &after[..close];
+            match self.evaluate_in_top_frame(tid, expr) {
+                Ok(v) => out.push_str(&v),
+                Err(e) => out.push_str(&format!("<{e}>")),
+            }
+            rest = &after[close + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// Whether an evaluated condition counts as true (C: non-zero).
+fn is_true(value: &str) -> bool {
+    let mut v = value.trim();
+    // Pointers print as `(type *) 0x…`.
+    if v.starts_with('(') {
+        if let Some(close) = v.find(") ") {
+            v = &v[close + 2..];
+        }
+    }
+    let first = v.split_whitespace().next().unwrap_or("");
+    !matches!(first, "0" | "false" | "0x0" | "'\\000'" | "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hit_conditions() {
+        assert_eq!(HitCondition::parse("3"), Ok(HitCondition::Eq(3)));
+        assert_eq!(HitCondition::parse(">= 2"), Ok(HitCondition::Ge(2)));
+        assert_eq!(HitCondition::parse("%4"), Ok(HitCondition::Every(4)));
+        assert!(HitCondition::parse("%0").is_err());
+        assert!(HitCondition::parse("often").unwrap_err().contains("often"));
+        assert!(HitCondition::Every(2).holds(4));
+        assert!(!HitCondition::Every(2).holds(3));
+        assert!(HitCondition::Lt(3).holds(2));
+        assert!(!HitCondition::Gt(3).holds(3));
+    }
+
+    #[test]
+    fn truthiness_of_values() {
+        assert!(is_true("1"));
+        assert!(is_true("(int *) 0x5555"));
+        assert!(!is_true("0"));
+        assert!(!is_true("false"));
+        assert!(!is_true("0x0"));
+        assert!(!is_true("(int *) 0x0"));
+    }
+
+    #[test]
+    fn data_ids_round_trip() {
+        assert_eq!(parse_data_id(&data_id(0x1000, 4)), Ok((0x1000, 4)));
+        assert!(parse_data_id("total").is_err());
+        assert_eq!(parse_address("0x10"), Ok(16));
+        assert_eq!(parse_address("16"), Ok(16));
+    }
+}

@@ -1,0 +1,218 @@
+//! The recording as a timeline (events, bookmarks) and the debug console's
+//! `rewind` commands; signal names for exception filters and reports.
+
+use serde_json::{json, Value};
+
+use rewind_engine::session::Position;
+
+use super::movement::Movement;
+use super::Debugger;
+use crate::dap::envelope::DapError;
+
+/// A remembered position.
+#[derive(Debug, Clone)]
+pub struct Bookmark {
+    pub id: i64,
+    pub name: String,
+    pub position: Position,
+}
+
+const SIGNALS: [(i32, &str, &str); 12] = [
+    (libc::SIGSEGV, "SIGSEGV", "segmentation fault"),
+    (libc::SIGABRT, "SIGABRT", "abort"),
+    (libc::SIGFPE, "SIGFPE", "arithmetic exception"),
+    (libc::SIGILL, "SIGILL", "illegal instruction"),
+    (libc::SIGBUS, "SIGBUS", "bus error"),
+    (libc::SIGTRAP, "SIGTRAP", "trace trap"),
+    (libc::SIGKILL, "SIGKILL", "killed"),
+    (libc::SIGTERM, "SIGTERM", "terminated"),
+    (libc::SIGINT, "SIGINT", "interrupt"),
+    (libc::SIGPIPE, "SIGPIPE", "broken pipe"),
+    (libc::SIGALRM, "SIGALRM", "alarm clock"),
+    (libc::SIGUSR1, "SIGUSR1", "user signal 1"),
+];
+
+pub fn signal_number(name: &str) -> Option<i32> {
+    SIGNALS.iter().find(|s| s.1 == name).map(|s| s.0)
+}
+
+pub fn signal_name(signo: i32) -> String {
+    SIGNALS
+        .iter()
+        .find(|s| s.0 == signo)
+        .map(|s| s.1.to_owned())
+        .unwrap_or_else(|| format!("signal {signo}"))
+}
+
+pub fn signal_description(signo: i32) -> &'static str {
+    SIGNALS
+        .iter()
+        .find(|s| s.0 == signo)
+        .map(|s| s.2)
+        .unwrap_or("signal")
+}
+
+/// What a debug console line asks for.
+pub enum Command {
+    /// Text to show.
+    Say(String),
+    /// A movement whose stop is reported as usual.
+    Move(Movement, String),
+}
+
+const HELP: &str = "rewind commands (also as `rewind <command>`):
+  event, when        the current event of the recording
+  goto-event N       travel to event N (forwards or backwards)
+  bookmark [NAME]    remember this position
+  bookmarks          list bookmarks
+  goto-bookmark ID   travel to a bookmark
+  checkpoints        the checkpoint cache
+  help               this list
+Anything else is evaluated as an expression; write (event) for a variable called event.";
+
+impl Debugger {
+    /// `timeline`: where the session stands in the recording.
+    pub fn timeline(&self) -> Value {
+        let total = self.session.total_events();
+        json!({
+            "eventCount": total,
+            "currentEvent": self.session.event_index(),
+            "complete": self.recorded_exit.is_some(),
+            "bookmarks": self.bookmarks.iter().map(|b| json!({
+                "id": b.id,
+                "name": b.name,
+                "event": b.position.event,
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// `bookmark`: remembers the current position.
+    pub fn bookmark(&mut self, name: Option<String>) -> Value {
+        let id = self.bookmarks.last().map_or(1, |b| b.id + 1);
+        let position = self.session.position().clone();
+        let name = name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| format!("bookmark {id} (event {})", position.event));
+        let body = json!({"id": id, "name": name, "event": position.event});
+        self.bookmarks.push(Bookmark { id, name, position });
+        body
+    }
+
+    /// The movement to a bookmark.
+    pub fn bookmark_movement(&self, id: i64) -> Result<Movement, DapError> {
+        let b = self
+            .bookmarks
+            .iter()
+            .find(|b| b.id == id)
+            .ok_or_else(|| DapError::Failed(format!("there is no bookmark {id}")))?;
+        Ok(Movement::GotoPosition {
+            position: b.position.clone(),
+            what: format!("Bookmark: {}", b.name),
+        })
+    }
+
+    /// Checks that event `n` exists.
+    pub fn event_movement(&self, n: u64) -> Result<Movement, DapError> {
+        if let Some(total) = self.session.total_events() {
+            if n > total {
+                return Err(DapError::Failed(format!(
+                    "event {n} is past the end of the recording ({total} events)"
+                )));
+            }
+        }
+        Ok(Movement::GotoEvent(n))
+    }
+
+    fn when(&self) -> String {
+        let total = self
+            .session
+            .total_events()
+            .map_or("?".into(), |t| t.to_string());
+        let position = self.session.position();
+        let mut text = format!(
+            "event {} of {total}, thread {}{}",
+            self.session.event_index(),
+            self.session.current_tid(),
+            if position.is_boundary() {
+                String::new()
+            } else {
+                ", between it and the next event".to_owned()
+            }
+        );
+        if let Ok(Some(event)) = self.next_event_text() {
+            text.push_str(&format!("\nnext event: {event}"));
+        }
+        text
+    }
+
+    fn next_event_text(&self) -> Result<Option<String>, DapError> {
+        let mut events = self.reader.events().map_err(super::failed)?;
+        let index = self.session.event_index();
+        let mut i = 0;
+        while let Some(e) = events.next_event().map_err(super::failed)? {
+            if i == index {
+                return Ok(Some(crate::cli::dump::line(i, &e).trim().to_owned()));
+            }
+            i += 1;
+        }
+        Ok(None)
+    }
+
+    /// A debug console line: a command, or `None` when it is an expression.
+    pub fn console_command(&mut self, line: &str) -> Result<Option<Command>, DapError> {
+        let line = line.trim();
+        let line = line.strip_prefix("rewind ").map(str::trim).unwrap_or(line);
+        let (word, rest) = line
+            .split_once(char::is_whitespace)
+            .map(|(w, r)| (w, r.trim()))
+            .unwrap_or((line, ""));
+        let number = |what: &str| -> Result<u64, DapError> {
+            rest.parse()
+                .map_err(|_| DapError::Failed(format!("usage: {word} {what}")))
+        };
+        Ok(Some(match word {
+            "event" | "when" if rest.is_empty() => Command::Say(self.when()),
+            "goto-event" => {
+                let n = number("N")?;
+                Command::Move(self.event_movement(n)?, format!("travelling to event {n}"))
+            }
+            "bookmark" => {
+                let b = self.bookmark((!rest.is_empty()).then(|| rest.to_owned()));
+                Command::Say(format!(
+                    "bookmark {}: {} (event {})",
+                    b["id"],
+                    b["name"].as_str().unwrap_or(""),
+                    b["event"]
+                ))
+            }
+            "bookmarks" if rest.is_empty() => Command::Say(if self.bookmarks.is_empty() {
+                "no bookmarks".into()
+            } else {
+                self.bookmarks
+                    .iter()
+                    .map(|b| format!("{}: {} (event {})", b.id, b.name, b.position.event))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }),
+            "goto-bookmark" => {
+                let id = number("ID")? as i64;
+                Command::Move(
+                    self.bookmark_movement(id)?,
+                    format!("travelling to bookmark {id}"),
+                )
+            }
+            "checkpoints" if rest.is_empty() => {
+                let s = self.session.checkpoint_stats();
+                Command::Say(format!(
+                    "{} checkpoints and {} anchors holding at least {:.1} MiB; budget: {:?}",
+                    s.snapshots,
+                    s.anchors,
+                    s.bytes as f64 / (1024.0 * 1024.0),
+                    s.budget
+                ))
+            }
+            "help" if rest.is_empty() => Command::Say(HELP.into()),
+            _ => return Ok(None),
+        }))
+    }
+}

@@ -1,0 +1,170 @@
+//! The debugger behind the DAP server: a replay session, the debug
+//! information of the replayed program, and everything a source-level
+//! debugger keeps between requests (breakpoints with conditions, variable
+//! handles, bookmarks). It lives on the engine thread (DESIGN §2) — the DAP
+//! side sends it jobs — and reports what happens (`stopped`, `output`,
+//! `thread`, `module`, `exited`, `breakpoint` events) through an event sink,
+//! in the order it happens.
+//!
+//! Requests answer with DAP-shaped JSON bodies: this is the layer that maps
+//! source-level requests onto engine operations.
+
+pub mod breakpoints;
+pub mod console;
+pub mod disasm;
+mod frames;
+pub mod inspect;
+mod memory;
+
+pub use memory::source_text;
+pub mod movement;
+mod stepping;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Value};
+use tokio::sync::mpsc::UnboundedSender;
+use tracing::warn;
+
+use rewind_debuginfo::Program;
+use rewind_engine::session::{Session, SessionError};
+use rewind_engine::trace::TraceReader;
+
+use crate::dap::envelope::DapError;
+use crate::debug::maps::MappingsCursor;
+
+/// Where events go: (event name, body), forwarded to the client in order.
+pub type EventSink = UnboundedSender<(String, Value)>;
+
+/// Thread list kept for `threads` requests that arrive while a movement runs.
+pub type ThreadsCache = Arc<Mutex<Value>>;
+
+pub struct Debugger {
+    session: Session,
+    reader: TraceReader,
+    program: Program,
+    mappings: MappingsCursor,
+    /// Event index the program's mappings were last placed for.
+    synced_event: Option<(u64, i32)>,
+    events: EventSink,
+    breakpoints: breakpoints::Table,
+    /// Addresses planted in the session (user breakpoints and temporary ones).
+    installed: BTreeSet<u64>,
+    handles: inspect::Handles,
+    bookmarks: Vec<console::Bookmark>,
+    /// Signals that stop a forward run (`setExceptionBreakpoints`).
+    exception_filters: BTreeSet<i32>,
+    known_threads: BTreeSet<i32>,
+    known_modules: BTreeMap<PathBuf, u64>,
+    end_reported: bool,
+    /// The recorded exit status (128+N: killed by signal N); `None` when
+    /// the recording stops before the program ended.
+    recorded_exit: Option<i32>,
+    /// The signal the last stop was about (for `exceptionInfo`).
+    last_signal: Option<(i32, i32)>,
+    threads_cache: ThreadsCache,
+    /// Whether a movement runs (shared with the DAP side); cleared just
+    /// before its `stopped` event goes out.
+    running: Arc<AtomicBool>,
+    goto_targets: BTreeMap<i64, movement::GotoTarget>,
+}
+
+pub(crate) fn failed(e: impl std::fmt::Display) -> DapError {
+    DapError::Failed(e.to_string())
+}
+
+impl Debugger {
+    /// Opens the recording in `trace_dir`, stopped at its start.
+    pub fn open(
+        trace_dir: &Path,
+        events: EventSink,
+        threads_cache: ThreadsCache,
+        running: Arc<AtomicBool>,
+    ) -> Result<Debugger, SessionError> {
+        let reader =
+            TraceReader::open(trace_dir).map_err(rewind_engine::replay::ReplayError::from)?;
+        let mappings =
+            MappingsCursor::new(&reader).map_err(rewind_engine::replay::ReplayError::from)?;
+        let recorded_exit =
+            recorded_exit(&reader).map_err(rewind_engine::replay::ReplayError::from)?;
+        let session = Session::open(trace_dir)?;
+        let mut debugger = Debugger {
+            session,
+            reader,
+            program: Program::new(),
+            mappings,
+            synced_event: None,
+            events,
+            breakpoints: breakpoints::Table::default(),
+            installed: BTreeSet::new(),
+            handles: inspect::Handles::default(),
+            bookmarks: Vec::new(),
+            exception_filters: crate::dap::capabilities::CRASH_SIGNALS
+                .iter()
+                .filter_map(|(name, _)| console::signal_number(name))
+                .collect(),
+            known_threads: BTreeSet::new(),
+            known_modules: BTreeMap::new(),
+            end_reported: false,
+            recorded_exit,
+            last_signal: None,
+            threads_cache,
+            running,
+            goto_targets: BTreeMap::new(),
+        };
+        debugger.sync_program();
+        Ok(debugger)
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The signal the recorded program died of, when it crashed.
+    pub fn crash_signal(&self) -> Option<i32> {
+        let code = self.recorded_exit?;
+        (code > 128).then_some(code - 128)
+    }
+
+    fn emit(&self, event: &str, body: Value) {
+        if self.events.send((event.to_owned(), body)).is_err() {
+            warn!(event, "the DAP connection is gone; event dropped");
+        }
+    }
+
+    /// Text in the debug console.
+    pub fn console(&self, text: impl Into<String>) {
+        self.emit(
+            "output",
+            json!({"category": "console", "output": text.into()}),
+        );
+    }
+
+    /// Places the files mapped at the current position in `program` (only
+    /// when the position's event or thread changed since the last time).
+    fn sync_program(&mut self) {
+        let key = (self.session.event_index(), self.session.current_tid());
+        if self.synced_event == Some(key) {
+            return;
+        }
+        match self.mappings.mappings_at(&self.reader, key.0, key.1) {
+            Ok(maps) => {
+                for error in self.program.set_mappings(&maps) {
+                    warn!(%error, "a mapped file has no usable debug information");
+                }
+                self.synced_event = Some(key);
+            }
+            Err(error) => warn!(%error, "cannot rebuild the mappings from the trace"),
+        }
+    }
+}
+
+/// How the recorded program ended (reads the event stream to its end).
+fn recorded_exit(reader: &TraceReader) -> Result<Option<i32>, rewind_engine::trace::TraceError> {
+    let mut events = reader.events()?;
+    while events.next_event()?.is_some() {}
+    Ok(events.end().map(|end| end.exit_code))
+}

@@ -1,0 +1,459 @@
+//! Movements through the recording and how each stop is reported: the one
+//! loop that runs the session forwards or backwards over breakpoints
+//! (user ones with their conditions, and temporary ones a step plants), and
+//! the `stopped` event with the thread, module and exit news that go with it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{json, Value};
+
+use rewind_engine::session::{Position, Stop, StopReason};
+
+use super::{failed, Debugger};
+use crate::dap::envelope::DapError;
+
+/// What the client asked the program to do.
+#[derive(Debug, Clone)]
+pub enum Movement {
+    /// After `configurationDone`: the first stop of the session.
+    Start {
+        stop_on_entry: bool,
+    },
+    Continue,
+    ReverseContinue,
+    Next {
+        tid: i32,
+        instruction: bool,
+    },
+    StepIn {
+        tid: i32,
+        instruction: bool,
+    },
+    StepOut {
+        tid: i32,
+    },
+    StepBack {
+        tid: i32,
+        instruction: bool,
+    },
+    ReverseStepIn {
+        tid: i32,
+        instruction: bool,
+    },
+    ReverseStepOut {
+        tid: i32,
+    },
+    Goto {
+        target: i64,
+    },
+    GotoEvent(u64),
+    GotoPosition {
+        position: Position,
+        what: String,
+    },
+    Restart,
+}
+
+/// A `gotoTargets` entry: run to `addresses`, forwards or backwards.
+#[derive(Debug, Clone)]
+pub struct GotoTarget {
+    pub addresses: Vec<u64>,
+    pub backwards: bool,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Forward,
+    Backward,
+}
+
+/// How a movement ended, for the `stopped` event.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub reason: &'static str,
+    pub description: String,
+    pub text: Option<String>,
+    pub tid: i32,
+    pub hit_breakpoint_ids: Vec<i64>,
+    pub signal: Option<i32>,
+}
+
+impl Report {
+    pub fn new(reason: &'static str, description: impl Into<String>, tid: i32) -> Report {
+        Report {
+            reason,
+            description: description.into(),
+            text: None,
+            tid,
+            hit_breakpoint_ids: Vec::new(),
+            signal: None,
+        }
+    }
+
+    pub fn step(tid: i32) -> Report {
+        Report::new("step", "Step", tid)
+    }
+}
+
+/// What a temporary breakpoint's owner decides at a hit.
+pub type Accept<'a> = dyn FnMut(&mut Debugger, &Stop) -> Result<Option<Report>, DapError> + 'a;
+
+impl Debugger {
+    /// Carries out a movement and reports where it stopped. A failure is
+    /// reported too (the session still stands somewhere valid): the client
+    /// must not be left believing the program runs.
+    pub fn perform(&mut self, movement: Movement) {
+        let result = self.movement(movement);
+        self.install_breakpoints(&[]);
+        let report = match result {
+            Ok(report) => report,
+            Err(error) => {
+                self.console(format!("rewind: {error}\n"));
+                let mut r = Report::new(
+                    "pause",
+                    "Stopped after an error",
+                    self.session.current_tid(),
+                );
+                r.text = Some(error.to_string());
+                r
+            }
+        };
+        self.report(report);
+    }
+
+    fn movement(&mut self, movement: Movement) -> Result<Report, DapError> {
+        match movement {
+            Movement::Start { stop_on_entry } => self.first_stop(stop_on_entry),
+            Movement::Continue => self.run_until(Direction::Forward, &[], &mut |_, _| Ok(None)),
+            Movement::ReverseContinue => {
+                self.run_until(Direction::Backward, &[], &mut |_, _| Ok(None))
+            }
+            Movement::Next { tid, instruction } => {
+                if instruction {
+                    self.instruction_step(tid, Direction::Forward)
+                } else {
+                    self.next_line(tid)
+                }
+            }
+            Movement::StepIn { tid, instruction } => {
+                if instruction {
+                    self.instruction_step(tid, Direction::Forward)
+                } else {
+                    self.step_in_line(tid)
+                }
+            }
+            Movement::StepOut { tid } => self.step_out(tid),
+            Movement::StepBack { tid, instruction } => {
+                if instruction {
+                    self.instruction_step(tid, Direction::Backward)
+                } else {
+                    self.step_back_line(tid)
+                }
+            }
+            Movement::ReverseStepIn { tid, instruction } => {
+                if instruction {
+                    self.instruction_step(tid, Direction::Backward)
+                } else {
+                    self.reverse_step_in_line(tid)
+                }
+            }
+            Movement::ReverseStepOut { tid } => self.reverse_step_out(tid),
+            Movement::Goto { target } => self.goto(target),
+            Movement::GotoEvent(event) => {
+                let stop = self.session.run_to_event(event).map_err(failed)?;
+                Ok(self
+                    .judge(&stop, Direction::Forward)?
+                    .filter(|r| r.reason != "exception")
+                    .unwrap_or_else(|| Report::new("goto", format!("Event {event}"), stop.tid)))
+            }
+            Movement::GotoPosition { position, what } => self.goto_position(&position, what),
+            Movement::Restart => {
+                let stop = self.session.restart().map_err(failed)?;
+                Ok(Report::new("entry", "Start of the recording", stop.tid))
+            }
+        }
+    }
+
+    /// The first stop: entry, `main`, or the first breakpoint or crash.
+    fn first_stop(&mut self, stop_on_entry: bool) -> Result<Report, DapError> {
+        let tid = self.session.current_tid();
+        if stop_on_entry {
+            return Ok(Report::new(
+                "entry",
+                "Entry: the program's first instruction",
+                tid,
+            ));
+        }
+        if self.crash_signal().is_some() || !self.breakpoints.is_empty() {
+            return self.run_until(Direction::Forward, &[], &mut |_, _| Ok(None));
+        }
+        let main = self.program.function_breakpoint("main").unwrap_or_default();
+        if main.is_empty() {
+            self.console("rewind: the program has no `main` with debug information; stopped at its first instruction\n");
+            return Ok(Report::new("entry", "Entry", tid));
+        }
+        self.run_until(Direction::Forward, &main, &mut |_, stop| {
+            Ok(Some(Report::new("entry", "Entry: main", stop.tid)))
+        })
+    }
+
+    /// Runs forwards or backwards until a user breakpoint whose condition
+    /// holds, a watchpoint, a crash signal (forwards), either end of the
+    /// recording, a pause, or a temporary breakpoint that `accept` stops at.
+    pub(super) fn run_until(
+        &mut self,
+        direction: Direction,
+        temporary: &[u64],
+        accept: &mut Accept<'_>,
+    ) -> Result<Report, DapError> {
+        self.install_breakpoints(temporary);
+        let temporary: BTreeSet<u64> = temporary.iter().copied().collect();
+        loop {
+            let stop = match direction {
+                Direction::Forward => self.session.cont(),
+                Direction::Backward => self.session.reverse_cont(),
+            }
+            .map_err(failed)?;
+            if let Some(report) = self.judge(&stop, direction)? {
+                return Ok(report);
+            }
+            if let StopReason::Breakpoint { addr } = stop.reason {
+                if let Some((ids, reason, note)) = self.breakpoint_hit(addr, stop.tid)? {
+                    let mut r = Report::new(reason, "Breakpoint", stop.tid);
+                    r.description = match reason {
+                        "function breakpoint" => "Function breakpoint".into(),
+                        "instruction breakpoint" => "Instruction breakpoint".into(),
+                        _ => "Breakpoint".into(),
+                    };
+                    r.hit_breakpoint_ids = ids;
+                    r.text = note;
+                    return Ok(r);
+                }
+                if temporary.contains(&addr) {
+                    if let Some(report) = accept(self, &stop)? {
+                        return Ok(report);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The stops every movement ends at, whatever it looks for: the ends of
+    /// the recording, a pause, a watchpoint, a crash signal. `None`: a
+    /// breakpoint (the caller decides) or a signal the filters let pass.
+    pub(super) fn judge(
+        &mut self,
+        stop: &Stop,
+        direction: Direction,
+    ) -> Result<Option<Report>, DapError> {
+        Ok(match &stop.reason {
+            StopReason::End { exit_code } => {
+                let mut r = Report::new("step", "End of the recording", stop.tid);
+                r.text = Some(match exit_code {
+                    Some(c) if *c > 128 => format!(
+                        "End of the recording: the program was killed by signal {} ({})",
+                        c - 128,
+                        super::console::signal_name(c - 128)
+                    ),
+                    Some(c) => format!("End of the recording: the program exited with status {c}"),
+                    None => "End of the recording (the recorder stopped before the program ended)"
+                        .into(),
+                });
+                Some(r)
+            }
+            StopReason::Start => {
+                let mut r = Report::new("step", "Start of the recording", stop.tid);
+                r.text = Some("Start of the recording: nothing happened before this point".into());
+                Some(r)
+            }
+            StopReason::Paused => Some(Report::new("pause", "Paused", stop.tid)),
+            StopReason::Watchpoint { watch, syscall } => {
+                let id = self
+                    .breakpoints
+                    .data
+                    .iter()
+                    .find(|d| d.watch == *watch)
+                    .map(|d| d.id);
+                let mut r = Report::new("data breakpoint", "Data breakpoint", stop.tid);
+                r.hit_breakpoint_ids = id.into_iter().collect();
+                let what = match syscall {
+                    Some(nr) => format!(
+                        "written by the {} syscall",
+                        rewind_engine::syscalls::name(*nr)
+                    ),
+                    None if direction == Direction::Backward => {
+                        "this instruction is the last write before where you were".into()
+                    }
+                    None => "changed".into(),
+                };
+                r.text = Some(format!("{} bytes at {:#x}: {what}", watch.len, watch.addr));
+                Some(r)
+            }
+            StopReason::Signal { signo } => {
+                if direction == Direction::Forward && self.exception_filters.contains(signo) {
+                    let mut r = Report::new("exception", "Exception", stop.tid);
+                    r.description = format!(
+                        "Signal {} ({})",
+                        super::console::signal_name(*signo),
+                        super::console::signal_description(*signo)
+                    );
+                    r.text = Some(r.description.clone());
+                    r.signal = Some(*signo);
+                    Some(r)
+                } else {
+                    None
+                }
+            }
+            StopReason::Step | StopReason::Arrived | StopReason::Breakpoint { .. } => None,
+        })
+    }
+
+    /// One instruction forwards or backwards.
+    pub(super) fn instruction_step(
+        &mut self,
+        tid: i32,
+        direction: Direction,
+    ) -> Result<Report, DapError> {
+        let _ = tid;
+        let stop = match direction {
+            Direction::Forward => self.session.step(),
+            Direction::Backward => self.session.reverse_step(),
+        }
+        .map_err(failed)?;
+        Ok(match &stop.reason {
+            StopReason::End { .. } | StopReason::Start | StopReason::Paused => self
+                .judge(&stop, direction)?
+                .unwrap_or_else(|| Report::step(stop.tid)),
+            _ => Report::step(stop.tid),
+        })
+    }
+
+    fn goto_position(&mut self, position: &Position, what: String) -> Result<Report, DapError> {
+        let stop = self.session.run_to_position(position).map_err(failed)?;
+        Ok(self
+            .judge(&stop, Direction::Forward)?
+            .filter(|r| r.reason != "exception")
+            .unwrap_or_else(|| Report::new("goto", what, stop.tid)))
+    }
+
+    /// `gotoTargets`: for a source line, its next execution and its previous one.
+    pub fn goto_targets(&mut self, path: &std::path::Path, line: u32) -> Result<Value, DapError> {
+        let bp = self.program.line_breakpoint(path, line).map_err(failed)?;
+        let mut targets = Vec::new();
+        for backwards in [false, true] {
+            let id = self.goto_targets.len() as i64 + 1;
+            let label = if backwards {
+                format!("Back to the previous execution of line {}", bp.line)
+            } else {
+                format!("Forward to the next execution of line {}", bp.line)
+            };
+            self.goto_targets.insert(
+                id,
+                GotoTarget {
+                    addresses: bp.addresses.clone(),
+                    backwards,
+                    label: label.clone(),
+                },
+            );
+            let mut t = json!({"id": id, "label": label, "line": bp.line});
+            if let Some(a) = bp.addresses.first() {
+                t["instructionPointerReference"] = json!(format!("{a:#x}"));
+            }
+            targets.push(t);
+        }
+        Ok(json!({ "targets": targets }))
+    }
+
+    fn goto(&mut self, target: i64) -> Result<Report, DapError> {
+        let t = self
+            .goto_targets
+            .get(&target)
+            .cloned()
+            .ok_or_else(|| DapError::Failed(format!("goto target {target} does not exist")))?;
+        let direction = if t.backwards {
+            Direction::Backward
+        } else {
+            Direction::Forward
+        };
+        let label = t.label.clone();
+        self.run_until(direction, &t.addresses, &mut |_, stop| {
+            Ok(Some(Report::new("goto", label.clone(), stop.tid)))
+        })
+    }
+
+    /// Sends `stopped` (and `exited`, `thread`, `module` news first).
+    fn report(&mut self, report: Report) {
+        self.reset_handles();
+        self.sync_program();
+        self.retry_unresolved_breakpoints();
+        self.thread_news();
+        self.module_news();
+        if report.description.starts_with("End of the recording") && !self.end_reported {
+            self.end_reported = true;
+            if let Some(code) = self.recorded_exit {
+                self.emit("exited", json!({ "exitCode": code }));
+            }
+        }
+        self.last_signal = report.signal.map(|s| (s, report.tid));
+        let mut body = json!({
+            "reason": report.reason,
+            "description": report.description,
+            "threadId": report.tid,
+            "allThreadsStopped": true,
+            "preserveFocusHint": false,
+        });
+        if let Some(text) = &report.text {
+            body["text"] = json!(text);
+        }
+        if !report.hit_breakpoint_ids.is_empty() {
+            body["hitBreakpointIds"] = json!(report.hit_breakpoint_ids);
+        }
+        self.running
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        self.emit("stopped", body);
+    }
+
+    fn thread_news(&mut self) {
+        let now: BTreeSet<i32> = self.session.threads().iter().map(|t| t.tid).collect();
+        for &tid in now.difference(&self.known_threads) {
+            self.emit("thread", json!({"reason": "started", "threadId": tid}));
+        }
+        for &tid in self.known_threads.difference(&now) {
+            self.emit("thread", json!({"reason": "exited", "threadId": tid}));
+        }
+        self.known_threads = now;
+        self.threads();
+    }
+
+    fn module_news(&mut self) {
+        let now: BTreeMap<std::path::PathBuf, u64> = self
+            .program
+            .modules()
+            .iter()
+            .map(|m| (m.module.path().to_path_buf(), m.start))
+            .collect();
+        for (path, start) in &now {
+            if self.known_modules.get(path) != Some(start) {
+                let reason = if self.known_modules.contains_key(path) {
+                    "changed"
+                } else {
+                    "new"
+                };
+                self.emit(
+                    "module",
+                    json!({"reason": reason, "module": self.module_json(path)}),
+                );
+            }
+        }
+        for path in self.known_modules.keys() {
+            if !now.contains_key(path) {
+                self.emit(
+                    "module",
+                    json!({"reason": "removed", "module": {"id": path.to_string_lossy(), "name": ""}}),
+                );
+            }
+        }
+        self.known_modules = now;
+    }
+}
