@@ -171,7 +171,7 @@ fn demo_shows_a_reverse_debugging_session() {
         ("step back", "loop.c:16"),
         ("step back", "total=2"),
         ("reverse-continue", "x=1 total=0"),
-        ("go to end", "exited with 0"),
+        ("go to end", "exited with status 0"),
         ("reverse-continue", "x=9 total=72"),
         ("step (the write)", "total=90"),
     ];

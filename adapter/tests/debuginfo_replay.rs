@@ -196,8 +196,16 @@ impl Replay {
 
     /// Places the files mapped at the current position; all must load.
     fn sync(&mut self) {
-        let errors = debug::sync_program(&mut self.program, &self.reader, &self.session)
+        let maps = debug::maps::MappingsCursor::new(&self.reader)
+            .and_then(|mut cursor| {
+                cursor.mappings_at(
+                    &self.reader,
+                    self.session.event_index(),
+                    self.session.current_tid(),
+                )
+            })
             .expect("read the trace's mappings");
+        let errors = self.program.set_mappings(&maps);
         assert!(errors.is_empty(), "modules failed to load: {errors:?}");
     }
 

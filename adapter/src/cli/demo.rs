@@ -1,20 +1,27 @@
 //! `rewind demo`: records a bundled program, then debugs the recording
-//! forwards and backwards — breakpoint, steps, steps back, a reverse-continue
-//! to the last write of a variable — printing each stop.
+//! forwards and backwards through the real DAP server (in process, over a
+//! pipe, exactly the messages an editor sends) — breakpoint, steps, steps
+//! back, a reverse-continue to the last write of a variable — printing each
+//! stop.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::collections::VecDeque;
 use std::path::Path;
 use std::process::{Command, ExitCode};
+use std::time::Duration;
+use tokio::io::{DuplexStream, ReadHalf, WriteHalf};
+use tokio_util::codec::{FramedRead, FramedWrite};
 
-use rewind_debuginfo::Program;
-use rewind_engine::record::{self, RecordOptions};
-use rewind_engine::session::{Session, Stop, StopReason, WatchKind, WatchSpec};
-use rewind_engine::trace::TraceReader;
-
-use crate::debug::{sync_program, target::registers_from, target::SessionMemory};
+use crate::dap::codec::DapCodec;
+use crate::dap::handler::SessionHandler;
+use crate::dap::server;
 
 /// The bundled program: the `loop` fixture the tests debug.
 const DEMO_SOURCE: &str = include_str!("../../../fixtures/src/loop.c");
+/// Longest wait for any one answer from the server.
+const TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn run() -> Result<ExitCode> {
     let work = std::env::temp_dir().join(format!("rewind-demo-{}", std::process::id()));
@@ -48,210 +55,235 @@ fn demo_in(work: &Path) -> Result<ExitCode> {
     if !cc.success() {
         bail!("compiling the bundled demo program failed ({cc})");
     }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let (client_end, server_end) = tokio::io::duplex(1 << 20);
+        let (server_read, server_write) = tokio::io::split(server_end);
+        let mut handler = SessionHandler::default();
+        let serving = server::serve(server_read, server_write, &mut handler);
+        let demo = async {
+            let mut client = Client::new(client_end);
+            let result = session(&mut client, work, &source, &exe).await;
+            // Ends the server whatever happened.
+            let _ = client.request("disconnect", json!({})).await;
+            result
+        };
+        let (served, shown) = tokio::join!(serving, demo);
+        served.context("the DAP server failed")?;
+        shown
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
 
+async fn session(client: &mut Client, work: &Path, source: &Path, exe: &Path) -> Result<()> {
+    client
+        .request("initialize", json!({"adapterID": "rewind-demo"}))
+        .await?;
     println!("== 1. Recording the bundled program (loop.c: a loop calling step(i), which adds 2*i to `total`)\n");
-    let trace_dir = work.join("trace");
-    let summary = record::record(&RecordOptions {
-        exe: exe.to_string_lossy().into_owned(),
-        argv: vec!["loop".into()],
-        env: std::env::vars().map(|(k, v)| format!("{k}={v}")).collect(),
-        cwd: work.to_string_lossy().into_owned(),
-        trace_dir: trace_dir.clone(),
-        stdio: None,
-    })
-    .context("recording the demo program")?;
-    println!(
-        "\n   recorded {} events; the program exited with status {}",
-        summary.event_count, summary.exit_code
-    );
-
-    println!("\n== 2. Debugging the recording, forwards and backwards\n");
-    let reader = TraceReader::open(&trace_dir)?;
-    let mut session = Session::open(&trace_dir).context("opening the recording")?;
-    let mut program = Program::new();
-    sync_program(&mut program, &reader, &session)?;
+    client
+        .request(
+            "launch",
+            json!({"program": exe, "cwd": work, "traceDir": work.join("trace")}),
+        )
+        .await?;
+    client.wait_event("initialized").await?;
+    println!("\n== 2. Debugging the recording over DAP, forwards and backwards\n");
     let line = marker_line("step_total")?;
-    let bp = program
-        .line_breakpoint(&source, line)
-        .context("resolving the demo breakpoint")?;
-    for &addr in &bp.addresses {
-        session.add_breakpoint(addr);
-    }
-    println!("   breakpoint at loop.c:{} (`total += doubled;`)", bp.line);
-    let mut demo = Demo {
-        session,
-        program,
-        reader,
-    };
-    for _ in 0..3 {
-        let stop = demo.session.cont()?;
-        demo.show("continue", &stop, &["x", "total"])?;
+    let set = client
+        .request(
+            "setBreakpoints",
+            json!({"source": {"path": source}, "breakpoints": [{"line": line}]}),
+        )
+        .await?;
+    let at = set["body"]["breakpoints"][0]["line"].as_u64().unwrap_or(0);
+    println!("   breakpoint at loop.c:{at} (`total += doubled;`)");
+    client.request("configurationDone", json!({})).await?;
+    client.show("continue", &["x", "total"]).await?;
+    for _ in 0..2 {
+        client.step("continue", "continue", &["x", "total"]).await?;
     }
     for _ in 0..2 {
-        let stop = demo.line_step(false)?;
-        demo.show("next line", &stop, &["total"])?;
+        client.step("next", "next line", &["total"]).await?;
     }
     for _ in 0..2 {
-        let stop = demo.line_step(true)?;
-        demo.show("step back", &stop, &["total"])?;
+        client.step("stepBack", "step back", &["total"]).await?;
     }
-    let stop = demo.session.reverse_cont()?;
-    demo.show("reverse-continue", &stop, &["x", "total"])?;
+    client
+        .step("reverseContinue", "reverse-continue", &["x", "total"])
+        .await?;
 
     // When did `total` last change? Watch it, go to the end, run backwards.
-    let total_addr = demo.address_of("total")?;
-    for &addr in &bp.addresses {
-        demo.session.remove_breakpoint(addr);
+    let info = client
+        .request("dataBreakpointInfo", json!({"name": "total"}))
+        .await?;
+    let data_id = info["body"]["dataId"].clone();
+    if data_id.is_null() {
+        bail!("cannot watch `total`: {}", info["body"]["description"]);
     }
-    demo.session.add_watchpoint(WatchSpec {
-        addr: total_addr,
-        len: 4,
-        kind: WatchKind::Write,
-    })?;
-    let end = demo.session.goto_end()?;
+    client
+        .request(
+            "setDataBreakpoints",
+            json!({"breakpoints": [{"dataId": data_id, "accessType": "write"}]}),
+        )
+        .await?;
+    client
+        .request(
+            "setBreakpoints",
+            json!({"source": {"path": source}, "breakpoints": []}),
+        )
+        .await?;
+    let timeline = client.request("timeline", json!({})).await?;
+    let end = timeline["body"]["eventCount"].as_u64().unwrap_or(0);
+    client
+        .request(
+            "evaluate",
+            json!({"expression": format!("goto-event {end}"), "context": "repl"}),
+        )
+        .await?;
+    let stop = client.wait_event("stopped").await?;
     println!(
-        "   ⏩ {:<18} → the end of the recording ({})",
+        "   ⏩ {:<18} → {}",
         "go to end",
-        describe_reason(&end.reason)
+        stop["body"]["text"].as_str().unwrap_or("the end")
     );
-    let stop = demo.session.reverse_cont()?;
-    demo.show("reverse-continue", &stop, &["x", "total"])?;
-    let stop = demo.session.step()?;
-    demo.show("step (the write)", &stop, &["total"])?;
+    client
+        .step("reverseContinue", "reverse-continue", &["x", "total"])
+        .await?;
+    client
+        .request(
+            "next",
+            json!({"threadId": client.thread, "granularity": "instruction"}),
+        )
+        .await?;
+    client.show("step (the write)", &["total"]).await?;
     println!(
         "\n   Every stop above is an exact point of the recorded run: going back re-runs it from"
     );
     println!(
-        "   a fork()ed checkpoint. Next: `rewind record PROGRAM`, `rewind replay`, `rewind dump`."
+        "   a fork()ed checkpoint. Next: `rewind record PROGRAM`, `rewind replay`, `rewind dap`"
     );
-    Ok(ExitCode::SUCCESS)
+    println!("   in your editor (README: VS Code, Neovim).");
+    Ok(())
 }
 
-struct Demo {
-    session: Session,
-    program: Program,
-    reader: TraceReader,
+/// A minimal DAP client over the in-process pipe.
+struct Client {
+    reader: FramedRead<ReadHalf<DuplexStream>, DapCodec>,
+    writer: FramedWrite<WriteHalf<DuplexStream>, DapCodec>,
+    seq: i64,
+    events: VecDeque<Value>,
+    thread: i64,
 }
 
-fn describe_reason(reason: &StopReason) -> String {
-    match reason {
-        StopReason::Breakpoint { .. } => "breakpoint".into(),
-        StopReason::Watchpoint { syscall: None, .. } => "the instruction that wrote it".into(),
-        StopReason::Watchpoint {
-            syscall: Some(_), ..
-        } => "the syscall that wrote it".into(),
-        StopReason::End { exit_code } => format!("program exited with {}", exit_code.unwrap_or(-1)),
-        StopReason::Start => "start of the recording".into(),
-        StopReason::Step => "step".into(),
-        StopReason::Signal { signo } => format!("signal {signo}"),
-        StopReason::Arrived => "arrived".into(),
-        StopReason::Paused => "paused".into(),
-    }
-}
-
-impl Demo {
-    /// Source line of the current stop.
-    fn line(&mut self) -> Result<Option<(String, u32)>> {
-        let tid = self.session.current_tid();
-        let pc = self.session.regs(tid)?.rip();
-        sync_program(&mut self.program, &self.reader, &self.session)?;
-        Ok(self.program.location_at(pc).map(|l| {
-            let file = l
-                .file
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            (file, l.line)
-        }))
-    }
-
-    /// Steps by instructions to the start of the next source line; or back
-    /// to the start of the previous one (the first instruction of the line
-    /// executed before this one, as a debugger's "step back" does).
-    fn line_step(&mut self, back: bool) -> Result<Stop> {
-        let start = self.line()?;
-        let mut stop = None;
-        for _ in 0..10_000 {
-            let s = if back {
-                self.session.reverse_step()?
-            } else {
-                self.session.step()?
-            };
-            let here = self.line()?;
-            let edge = matches!(s.reason, StopReason::End { .. } | StopReason::Start);
-            stop = Some(s);
-            if (here.is_some() && here != start) || edge {
-                break;
-            }
+impl Client {
+    fn new(stream: DuplexStream) -> Client {
+        let (r, w) = tokio::io::split(stream);
+        Client {
+            reader: FramedRead::new(r, DapCodec::new()),
+            writer: FramedWrite::new(w, DapCodec::new()),
+            seq: 0,
+            events: VecDeque::new(),
+            thread: 0,
         }
-        let mut stop = stop.context("no instruction to step")?;
-        if back {
-            // Back over the rest of that line, then forward onto its start.
-            let line = self.line()?;
-            for _ in 0..10_000 {
-                let s = self.session.reverse_step()?;
-                if self.line()? != line || matches!(s.reason, StopReason::Start) {
-                    if self.line()? != line {
-                        stop = self.session.step()?;
-                    }
-                    break;
+    }
+
+    async fn next_message(&mut self) -> Result<Value> {
+        let frame = tokio::time::timeout(TIMEOUT, self.reader.next())
+            .await
+            .map_err(|_| anyhow!("the DAP server did not answer within {TIMEOUT:?}"))?
+            .ok_or_else(|| anyhow!("the DAP server closed the connection"))??;
+        let message = frame.map_err(|e| anyhow!("malformed message from the server: {e}"))?;
+        if message["type"] == "event" && message["event"] == "output" {
+            // The program's output while it is recorded, and adapter notes.
+            let text = message["body"]["output"].as_str().unwrap_or("");
+            for line in text.lines() {
+                println!("   │ {line}");
+            }
+            return Box::pin(self.next_message()).await;
+        }
+        Ok(message)
+    }
+
+    async fn request(&mut self, command: &str, arguments: Value) -> Result<Value> {
+        self.seq += 1;
+        let seq = self.seq;
+        self.writer
+            .send(
+                json!({"seq": seq, "type": "request", "command": command, "arguments": arguments}),
+            )
+            .await?;
+        loop {
+            let m = self.next_message().await?;
+            if m["type"] == "response" && m["request_seq"] == seq {
+                if m["success"] != true {
+                    bail!("{command} failed: {}", m["message"].as_str().unwrap_or("?"));
                 }
-                stop = s;
+                return Ok(m);
             }
+            self.events.push_back(m);
         }
-        Ok(stop)
     }
 
-    fn address_of(&mut self, name: &str) -> Result<u64> {
-        let tid = self.session.current_tid();
-        let regs = registers_from(&self.session.regs(tid)?);
-        let mem = SessionMemory::new(&mut self.session, tid);
-        let frames = self.program.stack(&regs, &mem, 64);
-        let v = self
-            .program
-            .evaluate(frames.first(), &format!("&{name}"), &mem)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        // Printed like gdb: `(int *) 0x55555555801c <total>`.
-        let hex = v
-            .value
-            .split_whitespace()
-            .find_map(|w| w.strip_prefix("0x"))
-            .with_context(|| format!("address of {name}: {}", v.value))?;
-        u64::from_str_radix(hex, 16).with_context(|| format!("address of {name}: {}", v.value))
+    async fn wait_event(&mut self, name: &str) -> Result<Value> {
+        if let Some(i) = self.events.iter().position(|e| e["event"] == name) {
+            return Ok(self.events.remove(i).unwrap_or_default());
+        }
+        loop {
+            let m = self.next_message().await?;
+            if m["type"] == "event" && m["event"] == name {
+                return Ok(m);
+            }
+            self.events.push_back(m);
+        }
     }
 
-    /// Prints a stop: what was done, the function and line, some values.
-    fn show(&mut self, what: &str, stop: &Stop, names: &[&str]) -> Result<()> {
-        let tid = self.session.current_tid();
-        let regs = registers_from(&self.session.regs(tid)?);
-        sync_program(&mut self.program, &self.reader, &self.session)?;
-        let pc = regs.pc().unwrap_or(0);
-        let function = self
-            .program
-            .function_name_at(pc)
-            .unwrap_or_else(|| format!("{pc:#x}"));
-        let place = self
-            .line()?
-            .map(|(f, l)| format!("{f}:{l}"))
-            .unwrap_or_else(|| "?".into());
-        let mem = SessionMemory::new(&mut self.session, tid);
-        let frames = self.program.stack(&regs, &mem, 64);
-        let values: Vec<String> = names
-            .iter()
-            .map(|n| match self.program.evaluate(frames.first(), n, &mem) {
-                Ok(v) => format!("{n}={}", v.value),
-                Err(_) => format!("{n}=?"),
-            })
-            .collect();
+    /// Sends a movement, then shows where it stopped.
+    async fn step(&mut self, command: &str, what: &str, names: &[&str]) -> Result<()> {
+        self.request(command, json!({"threadId": self.thread}))
+            .await?;
+        self.show(what, names).await
+    }
+
+    /// Waits for the stop and prints it: function, file:line, values.
+    async fn show(&mut self, what: &str, names: &[&str]) -> Result<()> {
+        let stop = self.wait_event("stopped").await?;
+        self.thread = stop["body"]["threadId"].as_i64().unwrap_or(0);
+        let trace = self
+            .request("stackTrace", json!({"threadId": self.thread, "levels": 1}))
+            .await?;
+        let frame = &trace["body"]["stackFrames"][0];
+        let place = format!(
+            "{}:{}",
+            frame["source"]["name"].as_str().unwrap_or("?"),
+            frame["line"]
+        );
+        let mut values = Vec::new();
+        for name in names {
+            let v = self
+                .request(
+                    "evaluate",
+                    json!({"expression": name, "frameId": frame["id"], "context": "watch"}),
+                )
+                .await
+                .map(|r| r["body"]["result"].as_str().unwrap_or("?").to_owned())
+                .unwrap_or_else(|_| "?".into());
+            values.push(format!("{name}={v}"));
+        }
         let arrow = if what.contains("back") || what.starts_with("reverse") {
             "⏪"
         } else {
             "⏵"
         };
+        let why = stop["body"]["text"]
+            .as_str()
+            .or(stop["body"]["description"].as_str())
+            .unwrap_or("");
         println!(
-            "   {arrow} {what:<18} → {function}() at {place:<10} {:<22} ({})",
+            "   {arrow} {what:<18} → {}() at {place:<10} {:<22} ({why})",
+            frame["name"].as_str().unwrap_or("?"),
             values.join(" "),
-            describe_reason(&stop.reason)
         );
         Ok(())
     }

@@ -31,6 +31,9 @@ pub struct LaunchArguments {
     #[serde(default)]
     pub stop_on_entry: bool,
     pub trace: Option<String>,
+    /// Where to write the recording (must not exist yet); default: a new
+    /// directory under the recordings root, linked as `latest`.
+    pub trace_dir: Option<String>,
 }
 
 /// What the engine thread needs to start.
@@ -122,9 +125,16 @@ fn prepare_recording(args: &LaunchArguments, events: &EventSink) -> Result<Recor
             None => env.remove(k),
         };
     }
-    let dir = paths::new_recording_dir(&name).map_err(|e| DapError::Failed(format!("{e:#}")))?;
-    // The recorder wants to create the directory itself.
-    let _ = std::fs::remove_dir(&dir);
+    let (dir, default_location) = match &args.trace_dir {
+        Some(d) => (cwd.join(d), false),
+        None => {
+            let dir =
+                paths::new_recording_dir(&name).map_err(|e| DapError::Failed(format!("{e:#}")))?;
+            // The recorder creates the directory itself.
+            let _ = std::fs::remove_dir(&dir);
+            (dir, true)
+        }
+    };
     let (stdout, out_w) = std::io::pipe().map_err(pipe_error)?;
     let (stderr, err_w) = std::io::pipe().map_err(pipe_error)?;
     let devnull = std::fs::File::open("/dev/null").map_err(pipe_error)?;
@@ -143,7 +153,7 @@ fn prepare_recording(args: &LaunchArguments, events: &EventSink) -> Result<Recor
             stdio: Some(stdio),
         },
         name,
-        default_location: true,
+        default_location,
         stdout,
         stderr,
         writers: (out_w, err_w, devnull),

@@ -203,24 +203,10 @@ impl AddressSpaces {
     }
 }
 
-/// The file mappings of the process of recorded thread `tid` after the first
-/// `upto` events of the recording (`Session::event_index()` for the replay's
-/// current position), named by the trace's copies of the files.
-pub fn mappings_at(reader: &TraceReader, upto: u64, tid: i32) -> Result<Vec<Mapping>, TraceError> {
-    let mut spaces = AddressSpaces::new();
-    let mut events = reader.events()?;
-    while spaces.events_applied() < upto {
-        match events.next_event()? {
-            Some(event) => spaces.apply(&event),
-            None => break,
-        }
-    }
-    Ok(spaces.mappings(tid, reader))
-}
-
-/// [`mappings_at`] for a position that moves back and forth: keeps the
-/// address spaces built so far and only rebuilds when asked for an earlier
-/// event (a debugger asks at every stop; most stops move forwards a little).
+/// The file mappings of each process of a recording at a point of it, named
+/// by the trace's copies of the files. Keeps the address spaces built so far
+/// and only rebuilds when asked for an earlier event (a debugger asks at
+/// every stop; most stops move forwards a little).
 pub struct MappingsCursor {
     spaces: AddressSpaces,
     events: EventStream,
@@ -234,7 +220,8 @@ impl MappingsCursor {
         })
     }
 
-    /// The mappings of the process of `tid` after the first `upto` events.
+    /// The mappings of the process of recorded thread `tid` after the first
+    /// `upto` events (`Session::event_index()` for the replay's position).
     pub fn mappings_at(
         &mut self,
         reader: &TraceReader,

@@ -9,19 +9,3 @@
 
 pub mod maps;
 pub mod target;
-
-use rewind_debuginfo::{DebugInfoError, Program};
-use rewind_engine::session::Session;
-use rewind_engine::trace::{TraceError, TraceReader};
-
-/// Places in `program` the files mapped in the process of the thread `session`
-/// stopped in, at the session's current event. Returns the files that could not be
-/// loaded (their code then has no source information).
-pub fn sync_program(
-    program: &mut Program,
-    reader: &TraceReader,
-    session: &Session,
-) -> Result<Vec<DebugInfoError>, TraceError> {
-    let maps = maps::mappings_at(reader, session.event_index(), session.current_tid())?;
-    Ok(program.set_mappings(&maps))
-}

@@ -161,7 +161,13 @@ impl Debugger {
             Movement::ReverseStepOut { tid } => self.reverse_step_out(tid),
             Movement::Goto { target } => self.goto(target),
             Movement::GotoEvent(event) => {
-                let stop = self.session.run_to_event(event).map_err(failed)?;
+                let at_end = self.session.total_events().is_some_and(|t| event >= t);
+                let stop = if at_end {
+                    self.session.goto_end()
+                } else {
+                    self.session.run_to_event(event)
+                }
+                .map_err(failed)?;
                 Ok(self
                     .judge(&stop, Direction::Forward)?
                     .filter(|r| r.reason != "exception")
