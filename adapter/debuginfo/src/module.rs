@@ -63,6 +63,12 @@ impl Module {
         self.dwarf().is_some()
     }
 
+    /// Whether the module (or its separate debug file) has DWARF sections,
+    /// without loading them.
+    pub fn has_debug_sections(&self) -> bool {
+        self.dwarf_file().has_dwarf()
+    }
+
     /// The separate debug file, if one was found.
     pub fn debug_path(&self) -> Option<PathBuf> {
         self.debug.as_ref().map(|d| d.path().to_path_buf())

@@ -90,7 +90,7 @@ pub enum ServerError {
 pub enum ListenError {
     #[error(
         "refusing to serve DAP on non-loopback address {0}: anyone who can reach it \
-         could control the debuggee; allow remote connections explicitly to do so"
+         could control the debuggee; pass --allow-remote to allow it"
     )]
     NonLoopback(SocketAddr),
     #[error("cannot listen for DAP clients on {addr}: {source}")]

@@ -116,7 +116,7 @@ impl Debugger {
         });
         if let Some(m) = loaded {
             v["addressRange"] = json!(format!("{:#x}-{:#x}", m.start, m.end));
-            v["symbolStatus"] = json!(if m.module.has_debug_info() {
+            v["symbolStatus"] = json!(if m.module.has_debug_sections() {
                 "Symbols loaded."
             } else {
                 "No debug information."

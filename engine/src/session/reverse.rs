@@ -78,6 +78,14 @@ impl Session {
     }
 
     fn reverse_cont_unsettled(&mut self) -> Result<Stop, SessionError> {
+        if self.breakpoints.is_empty() && self.watchpoints.is_empty() {
+            // Nothing can stop it before the start: no need to scan the way
+            // there (which, from a position deep in a syscall-free loop,
+            // means counting every arrival at it without a PMU).
+            self.restart_replay()?;
+            let stop = self.stop(StopReason::Start, self.current_tid);
+            return self.settle(Ok(stop));
+        }
         let now = self.position.clone();
         let mut upper = now.clone();
         // Scan ranges [snapshot, upper) backwards until one holds a hit.
