@@ -557,3 +557,49 @@ fn threads_registers_watchpoint_limit_and_events() {
     assert_eq!(s.event_index(), total);
     assert_eq!(s.restart().unwrap().reason, StopReason::Start);
 }
+
+/// A read/write watchpoint going backwards stops on every access the
+/// forward run trapped on — reads as well as writes — in reverse order: from
+/// each backward landing, one step forward is where the forward run stopped.
+#[test]
+fn read_write_watchpoint_backwards_meets_every_access() {
+    use rewind_engine::session::{WatchKind, WatchSpec};
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = record_fixture(tmp.path(), "loop", &[]);
+    let watch = WatchSpec {
+        addr: symbol_address("loop", "total"),
+        len: 4,
+        kind: WatchKind::ReadWrite,
+    };
+    let mut s = Session::open(&trace).unwrap();
+    // Start from a breakpoint stop, so positions mix arrivals and watch hits.
+    let step = symbol_address("loop", "step");
+    s.add_breakpoint(step);
+    s.cont().unwrap();
+    s.remove_breakpoint(step);
+    s.add_watchpoint(watch).unwrap();
+    // Forward: the first accesses (step's load and store, printf's read, ...).
+    let mut forward = Vec::new();
+    for _ in 0..8 {
+        let stop = s.cont().unwrap();
+        assert!(
+            matches!(stop.reason, StopReason::Watchpoint { .. }),
+            "{stop:?}"
+        );
+        forward.push(s.regs(s.current_tid()).unwrap().rip());
+    }
+    // Backward from the last one: each access, newest first (the one just
+    // made included: the instruction that made it is behind us).
+    for (k, &after) in forward.iter().enumerate().rev() {
+        let stop = s.reverse_cont().unwrap();
+        assert!(
+            matches!(stop.reason, StopReason::Watchpoint { .. }),
+            "backward stop for access {k}: {stop:?}"
+        );
+        let position = s.position().clone();
+        s.step().unwrap();
+        let pc = s.regs(s.current_tid()).unwrap().rip();
+        assert_eq!(pc, after, "access {k}: one step after the backward landing");
+        s.run_to_position(&position).unwrap();
+    }
+}

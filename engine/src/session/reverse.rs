@@ -93,8 +93,14 @@ impl Session {
             self.restore_nearest(&upper, true)?;
             let start = self.position.clone();
             let at_start = self.is_recording_start();
-            let hits = self.scan(&upper, upper != now, at_start)?;
-            if let Some(hit) = hits.last() {
+            // A watchpoint hit where we stand is behind us (its access was
+            // the instruction before); a breakpoint hit here is not.
+            let hits = self.scan(&upper, true, at_start)?;
+            let latest = hits
+                .iter()
+                .rev()
+                .find(|h| !(h.position == now && matches!(h.kind, HitKind::Breakpoint(_))));
+            if let Some(hit) = latest {
                 break Some(hit.clone());
             }
             if at_start {
