@@ -417,7 +417,10 @@ impl SessionHandler {
             "restart" => self.movement(Movement::Restart),
             "goto" => {
                 let a: GotoArgs = request.parse_arguments()?;
-                self.movement(Movement::Goto { target: a.target_id })
+                self.require_stopped()?;
+                let target = a.target_id;
+                self.call(move |d| d.check_goto_target(target)).await?;
+                self.movement(Movement::Goto { target })
             }
             "gotoTargets" => {
                 let a: GotoTargetsArgs = request.parse_arguments()?;

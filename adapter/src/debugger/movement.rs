@@ -371,12 +371,18 @@ impl Debugger {
         Ok(json!({ "targets": targets }))
     }
 
+    /// Checks that `gotoTargets` gave out `target`.
+    pub fn check_goto_target(&self, target: i64) -> Result<(), DapError> {
+        self.goto_targets.get(&target).map(|_| ()).ok_or_else(|| {
+            DapError::Failed(format!(
+                "goto target {target} does not exist: ask gotoTargets for one"
+            ))
+        })
+    }
+
     fn goto(&mut self, target: i64) -> Result<Report, DapError> {
-        let t = self
-            .goto_targets
-            .get(&target)
-            .cloned()
-            .ok_or_else(|| DapError::Failed(format!("goto target {target} does not exist")))?;
+        self.check_goto_target(target)?;
+        let t = self.goto_targets[&target].clone();
         let direction = if t.backwards {
             Direction::Backward
         } else {

@@ -118,20 +118,21 @@ impl Debugger {
             if stop.tid != tid {
                 continue;
             }
-            let pc = self.session.regs(tid).map_err(failed)?.rip();
+            let mut pc = self.session.regs(tid).map_err(failed)?.rip();
             let called = insn.as_ref().is_some_and(|i| i.is_call && pc != i.end());
             if called {
                 if self.line_at(pc).is_some() {
                     return self.run_past_prologue(tid, pc);
                 }
-                // No source there (libc, a PLT stub): run until it returns.
+                // No source there (libc, a PLT stub): run until it returns,
+                // then look at where it returned to (maybe a new line).
                 let ret = insn.map_or(before_pc, |i| i.end());
                 if let Some(r) = self.run_to(Direction::Forward, &[ret], &mut |d, s| {
                     Ok(s.tid == tid && d.rsp(tid)? == before_rsp)
                 })? {
                     return Ok(r);
                 }
-                continue;
+                pc = ret;
             }
             if !here.in_function(pc) {
                 let returned = Some(pc) == here.return_address;
