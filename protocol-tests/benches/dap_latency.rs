@@ -26,7 +26,8 @@ fn root() -> PathBuf {
 
 fn rewind_bin() -> PathBuf {
     if let Some(bin) = std::env::var_os("REWIND_BIN") {
-        return bin.into();
+        // Relative to the workspace root (cargo runs benches in the package).
+        return root().join(bin);
     }
     for profile in ["release", "debug"] {
         let bin = root().join("target").join(profile).join("rewind");
