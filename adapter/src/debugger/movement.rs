@@ -462,7 +462,10 @@ impl Debugger {
             if !now.contains_key(path) {
                 self.emit(
                     "module",
-                    json!({"reason": "removed", "module": {"id": path.to_string_lossy(), "name": ""}}),
+                    json!({"reason": "removed", "module": {
+                        "id": path.to_string_lossy(),
+                        "name": path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                    }}),
                 );
             }
         }
