@@ -216,17 +216,65 @@ fn forward_output(
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 16 * 1024];
+        // Bytes of a UTF-8 character that a read cut in two wait for the rest.
+        let mut pending: Vec<u8> = Vec::new();
         loop {
-            match pipe.read(&mut buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => {
-                    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-                    let body = json!({"category": category, "output": text});
-                    if events.send(("output".into(), body)).is_err() {
-                        return;
-                    }
+            let n = match pipe.read(&mut buf) {
+                Ok(0) | Err(_) => 0,
+                Ok(n) => n,
+            };
+            pending.extend_from_slice(&buf[..n]);
+            if let Some(text) = take_text(&mut pending, n == 0) {
+                let body = json!({"category": category, "output": text});
+                if events.send(("output".into(), body)).is_err() {
+                    return;
                 }
+            }
+            if n == 0 {
+                return;
             }
         }
     })
+}
+
+/// The text at the front of `pending` that is complete: everything but a
+/// UTF-8 character cut short at the end (unless `at_end`), invalid bytes
+/// replaced. `None` when there is nothing to send yet.
+fn take_text(pending: &mut Vec<u8>, at_end: bool) -> Option<String> {
+    let complete = match std::str::from_utf8(pending) {
+        Err(e) if e.error_len().is_none() && !at_end => e.valid_up_to(),
+        _ => pending.len(),
+    };
+    if complete == 0 {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&pending[..complete]).into_owned();
+    pending.drain(..complete);
+    Some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_keeps_characters_whole_across_reads() {
+        let e_acute = "é".as_bytes();
+        let mut pending = b"caf".to_vec();
+        pending.push(e_acute[0]);
+        assert_eq!(take_text(&mut pending, false).as_deref(), Some("caf"));
+        assert_eq!(pending, [e_acute[0]]);
+        assert_eq!(take_text(&mut pending, false), None);
+        pending.push(e_acute[1]);
+        assert_eq!(take_text(&mut pending, false).as_deref(), Some("é"));
+        // Invalid bytes, and a cut character at the end of the output, are
+        // replaced rather than held back forever.
+        let mut pending = vec![b'a', 0xff, b'b'];
+        assert_eq!(
+            take_text(&mut pending, false).as_deref(),
+            Some("a\u{fffd}b")
+        );
+        let mut pending = vec![b'x', e_acute[0]];
+        assert_eq!(take_text(&mut pending, true).as_deref(), Some("x\u{fffd}"));
+    }
 }
