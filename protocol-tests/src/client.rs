@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -58,6 +58,16 @@ impl Shared {
             changed,
             stderr: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Appends adapter output to the kept tail.
+    fn keep_stderr(&self, bytes: &[u8]) {
+        let mut kept = self.stderr.lock().unwrap_or_else(|e| e.into_inner());
+        kept.extend_from_slice(bytes);
+        if kept.len() > STDERR_KEEP {
+            let cut = kept.len() - STDERR_KEEP;
+            kept.drain(..cut);
+        }
     }
 
     fn stderr_text(&self) -> String {
@@ -151,21 +161,17 @@ impl DapClient {
     }
 
     /// Like [`DapClient::spawn_tcp`] with a prepared command (ending in `dap`):
-    /// `--listen 127.0.0.1:PORT` and then `args` are appended. The process's
-    /// stdout and stderr are both captured as its "stderr".
+    /// `--listen 127.0.0.1:0` and then `args` are appended; the client connects
+    /// to the address the adapter says (on stderr) it listens on. The
+    /// process's stdout and stderr are both captured as its "stderr".
     pub async fn spawn_tcp_command<I, S>(mut cmd: Command, args: I) -> Result<Self, ClientError>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
         let bin = cmd.as_std().get_program().to_string_lossy().into_owned();
-        let port = free_port().map_err(|source| ClientError::Spawn {
-            bin: bin.clone(),
-            source,
-        })?;
-        let addr = format!("127.0.0.1:{port}");
         cmd.arg("--listen")
-            .arg(&addr)
+            .arg("127.0.0.1:0")
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -175,35 +181,59 @@ impl DapClient {
             .spawn()
             .map_err(|source| ClientError::Spawn { bin, source })?;
         let shared = Shared::new();
-        let tasks = vec![
-            capture(&shared, child.stderr.take().expect("piped stderr")),
-            capture(&shared, child.stdout.take().expect("piped stdout")),
-        ];
-        let deadline = Instant::now() + DEFAULT_TIMEOUT;
-        let stream = loop {
-            match tokio::net::TcpStream::connect(&addr).await {
-                Ok(stream) => break stream,
-                Err(e) => {
-                    let exited = child.try_wait().ok().flatten();
-                    if exited.is_some() || Instant::now() > deadline {
-                        let detail = match exited {
-                            Some(status) => format!("{e}; the adapter exited with {status}"),
-                            None => format!("{e}; gave up after {DEFAULT_TIMEOUT:?}"),
-                        };
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        let context = shared.context();
-                        for task in tasks {
-                            task.abort();
+        let mut stderr = BufReader::new(child.stderr.take().expect("piped stderr"));
+        let stdout_task = capture(&shared, child.stdout.take().expect("piped stdout"));
+        // The adapter names its address once it listens: no polling, no race
+        // for a port.
+        let announced = tokio::time::timeout(DEFAULT_TIMEOUT, async {
+            let mut line = String::new();
+            loop {
+                line.clear();
+                match stderr.read_line(&mut line).await {
+                    Ok(0) | Err(_) => return None,
+                    Ok(_) => {
+                        shared.keep_stderr(line.as_bytes());
+                        if let Some(addr) =
+                            line.trim().strip_prefix("rewind: DAP server listening on ")
+                        {
+                            return Some(addr.to_string());
                         }
-                        return Err(ClientError::Connect {
-                            addr,
-                            detail,
-                            context,
-                        });
                     }
-                    tokio::time::sleep(Duration::from_millis(20)).await;
                 }
             }
+        })
+        .await;
+        let tasks = vec![capture(&shared, stderr), stdout_task];
+        let fail = |addr: String, detail: String| {
+            let context = shared.context();
+            for task in &tasks {
+                task.abort();
+            }
+            Err(ClientError::Connect {
+                addr,
+                detail,
+                context,
+            })
+        };
+        let addr = match announced {
+            Ok(Some(addr)) => addr,
+            Ok(None) => {
+                let status = child.wait().await.ok();
+                return fail(
+                    "127.0.0.1:0".into(),
+                    format!("the adapter exited ({status:?}) before listening"),
+                );
+            }
+            Err(_) => {
+                return fail(
+                    "127.0.0.1:0".into(),
+                    format!("the adapter did not say where it listens within {DEFAULT_TIMEOUT:?}"),
+                )
+            }
+        };
+        let stream = match tokio::net::TcpStream::connect(&addr).await {
+            Ok(stream) => stream,
+            Err(e) => return fail(addr, e.to_string()),
         };
         let (read, write) = stream.into_split();
         Ok(Self::assemble(
@@ -574,18 +604,7 @@ fn capture(
             if n == 0 {
                 break;
             }
-            let mut kept = shared.stderr.lock().unwrap_or_else(|e| e.into_inner());
-            kept.extend_from_slice(&buf[..n]);
-            if kept.len() > STDERR_KEEP {
-                let cut = kept.len() - STDERR_KEEP;
-                kept.drain(..cut);
-            }
+            shared.keep_stderr(&buf[..n]);
         }
     })
-}
-
-/// A loopback port that was free a moment ago.
-fn free_port() -> std::io::Result<u16> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
 }
