@@ -292,7 +292,12 @@ fn watchpoint_forward_and_backward_on_a_global() {
         90,
         "the instruction landed on is the one that writes"
     );
-    // And once more back: the write before (total 56 -> 72).
+    // Back again: the write just stepped over is behind us (total still 72
+    // before it); once more: the write before (total 56 before it).
+    s.reverse_cont().unwrap();
+    assert_eq!(read_total(&mut s), 72);
+    let pc_again = s.regs(s.current_tid()).unwrap().rip();
+    assert_eq!(pc_again, pc, "the same write instruction");
     s.reverse_cont().unwrap();
     assert_eq!(read_total(&mut s), 56);
 }

@@ -129,7 +129,10 @@ impl Session {
                         return Ok(WalkEnd::Reached);
                     }
                     let completes_steps = target == Target::Segment(Segment::Steps(steps));
-                    if watching && self.watchpoints.contains(&w) && !completes_steps {
+                    // A scan records a watch trap even on the step that ends
+                    // its segment: the access is behind the position it names.
+                    let counts = !completes_steps || observe == Observe::Record;
+                    if watching && self.watchpoints.contains(&w) && counts {
                         let position = match target {
                             Target::Segment(Segment::Steps(_)) => base.then(Segment::Steps(steps)),
                             _ => base.then(Segment::WatchHit { watch: w, count }),
