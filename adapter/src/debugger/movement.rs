@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Value};
 
-use rewind_engine::session::{Position, Stop, StopReason};
+use rewind_engine::session::{Position, Stop, StopReason, WatchKind};
 
 use super::{failed, Debugger};
 use crate::dap::envelope::DapError;
@@ -288,10 +288,18 @@ impl Debugger {
                         "written by the {} syscall",
                         rewind_engine::syscalls::name(*nr)
                     ),
-                    None if direction == Direction::Backward => {
-                        "this instruction is the last write before where you were".into()
-                    }
-                    None => "changed".into(),
+                    None if direction == Direction::Backward => match watch.kind {
+                        WatchKind::Write => {
+                            "this instruction is the last write before where you were".into()
+                        }
+                        WatchKind::ReadWrite => {
+                            "this instruction is the last access before where you were".into()
+                        }
+                    },
+                    None => match watch.kind {
+                        WatchKind::Write => "written by the instruction before".into(),
+                        WatchKind::ReadWrite => "accessed by the instruction before".into(),
+                    },
                 };
                 r.text = Some(format!("{} bytes at {:#x}: {what}", watch.len, watch.addr));
                 Some(r)
