@@ -42,7 +42,7 @@ fn gdb_places(exe: &Path, line: u32, commands: &[&str], variable: &str) -> Vec<P
         "delete".into(),
     ];
     let report = format!("printf \"STOP %#lx %d\\n\", $pc, {variable}");
-    let mut push = |args: &mut Vec<String>| {
+    let push = |args: &mut Vec<String>| {
         args.extend([
             "-ex".into(),
             "info line *$pc".into(),
