@@ -325,6 +325,7 @@ fn watchpoint_backward_finds_the_syscall_that_wrote() {
         cwd: tmp.path().to_string_lossy().into_owned(),
         trace_dir: trace.clone(),
         stdio: None,
+        cancel: None,
     })
     .unwrap();
     let reader = TraceReader::open(&trace).unwrap();

@@ -52,6 +52,7 @@ scenarios! {
     goto_targets => "goto_targets.json",
     handshake => "handshake.json",
     hit_counts => "hit_counts.json",
+    launch_cancel => "launch_cancel.json",
     launch_errors => "launch_errors.json",
     launch_output => "launch_output.json",
     launch_trace => "launch_trace.json",

@@ -148,6 +148,7 @@ mod tests {
             cwd: dir.to_string_lossy().into_owned(),
             trace_dir: dir.join("trace"),
             stdio: None,
+            cancel: None,
         };
         Box::new(move || {
             let summary = record::record(&opts)?;

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use super::capabilities::capabilities;
 use super::engine::EngineThread;
 use super::envelope::{DapError, Request};
-use super::launch::{self, LaunchArguments, Opening};
+use super::launch::{self, LaunchArguments, Opening, Prepared};
 use super::server::{Handler, Outbox};
 use crate::debugger::breakpoints::{parse_address, Options};
 use crate::debugger::console::Command;
@@ -25,10 +25,27 @@ use crate::debugger::{Debugger, EventSink, ThreadsCache};
 enum Deferred {
     Event(&'static str, Value),
     Move(Movement),
+    /// Record (maybe) and open the recording, then send `initialized`.
+    Start(Box<Prepared>),
+}
+
+type Engine = Arc<EngineThread<Debugger>>;
+
+/// The engine thread, or the recording that comes before it.
+enum EngineState {
+    NotLaunched,
+    /// `launch` answered; the program is being recorded.
+    Starting {
+        cancel: Arc<AtomicBool>,
+        task: tokio::task::JoinHandle<Result<Engine, DapError>>,
+    },
+    Ready(Engine),
+    /// The recording failed or was cancelled (reported as output + terminated).
+    Failed(String),
 }
 
 pub struct SessionHandler {
-    engine: Option<Arc<EngineThread<Debugger>>>,
+    engine: EngineState,
     events: EventSink,
     events_rx: Option<mpsc::UnboundedReceiver<(String, Value)>>,
     running: Arc<AtomicBool>,
@@ -42,7 +59,7 @@ impl Default for SessionHandler {
     fn default() -> Self {
         let (events, rx) = mpsc::unbounded_channel();
         SessionHandler {
-            engine: None,
+            engine: EngineState::NotLaunched,
             events,
             events_rx: Some(rx),
             running: Arc::new(AtomicBool::new(false)),
@@ -236,17 +253,35 @@ fn source_path(source: &SourceArg) -> Result<PathBuf, DapError> {
 }
 
 impl SessionHandler {
-    fn engine(&self) -> Result<Arc<EngineThread<Debugger>>, DapError> {
-        self.engine.clone().ok_or_else(not_started)
+    /// The engine thread; waits for a recording in progress to end.
+    async fn engine(&mut self) -> Result<Engine, DapError> {
+        let state = std::mem::replace(&mut self.engine, EngineState::NotLaunched);
+        self.engine = match state {
+            EngineState::Starting { task, .. } => match task.await {
+                Ok(Ok(engine)) => EngineState::Ready(engine),
+                Ok(Err(e)) => EngineState::Failed(e.to_string()),
+                Err(e) => EngineState::Failed(format!("the launch failed: {e}")),
+            },
+            other => other,
+        };
+        match &self.engine {
+            EngineState::Ready(engine) => Ok(engine.clone()),
+            EngineState::Failed(why) => Err(DapError::Failed(why.clone())),
+            _ => Err(not_started()),
+        }
+    }
+
+    fn launched(&self) -> bool {
+        !matches!(self.engine, EngineState::NotLaunched)
     }
 
     /// Runs `f` on the engine thread once the program is stopped.
-    async fn call<R, F>(&self, f: F) -> Result<R, DapError>
+    async fn call<R, F>(&mut self, f: F) -> Result<R, DapError>
     where
         R: Send + 'static,
         F: FnOnce(&mut Debugger) -> Result<R, DapError> + Send + 'static,
     {
-        let engine = self.engine()?;
+        let engine = self.engine().await?;
         engine.call(f).await.map_err(engine_gone)?
     }
 
@@ -261,7 +296,9 @@ impl SessionHandler {
 
     /// Answers now, moves after the response.
     fn movement(&mut self, movement: Movement) -> Result<Value, DapError> {
-        self.engine()?;
+        if !self.launched() {
+            return Err(not_started());
+        }
         self.require_stopped()?;
         self.deferred.push(Deferred::Move(movement));
         Ok(json!({ "allThreadsContinued": true }))
@@ -280,14 +317,14 @@ impl SessionHandler {
     /// Changing breakpoints while a movement runs pauses it first.
     fn pause_if_running(&self) {
         if self.running.load(Ordering::SeqCst) {
-            if let Some(engine) = &self.engine {
+            if let EngineState::Ready(engine) = &self.engine {
                 engine.pause();
             }
         }
     }
 
     async fn launch(&mut self, request: &Request) -> Result<Value, DapError> {
-        if self.engine.is_some() {
+        if self.launched() {
             return Err(DapError::Failed(
                 "a program is already being debugged in this session".into(),
             ));
@@ -305,12 +342,19 @@ impl SessionHandler {
             threads: self.threads.clone(),
             running: self.running.clone(),
         };
-        let engine = tokio::task::spawn_blocking(move || launch::open(args, opening))
-            .await
-            .map_err(|e| DapError::Failed(format!("the launch failed: {e}")))??;
-        self.engine = Some(Arc::new(engine));
-        self.deferred
-            .push(Deferred::Event("initialized", Value::Null));
+        let prepared = launch::prepare(args, opening)?;
+        if prepared.records() {
+            // Answered now: a disconnect can stop a long recording.
+            self.deferred.push(Deferred::Start(Box::new(prepared)));
+        } else {
+            // Opening a recording is quick; its errors answer the request.
+            let engine = tokio::task::spawn_blocking(move || prepared.open())
+                .await
+                .map_err(|e| DapError::Failed(format!("the launch failed: {e}")))??;
+            self.engine = EngineState::Ready(Arc::new(engine));
+            self.deferred
+                .push(Deferred::Event("initialized", Value::Null));
+        }
         Ok(Value::Null)
     }
 
@@ -346,7 +390,7 @@ impl SessionHandler {
             "initialize" => Ok(capabilities()),
             "launch" | "attach" => self.launch(&request).await,
             "configurationDone" => {
-                self.engine()?;
+                self.engine().await?;
                 if self.configured {
                     return Ok(Value::Null);
                 }
@@ -454,12 +498,17 @@ impl SessionHandler {
                 self.call(|d| Ok(d.timeline())).await
             }
             "pause" => {
-                let engine = self.engine()?;
+                if let EngineState::Starting { .. } = self.engine {
+                    return Err(DapError::Failed(
+                        "the program is still being recorded; debugging starts when it ends".into(),
+                    ));
+                }
+                let engine = self.engine().await?;
                 engine.pause();
                 Ok(Value::Null)
             }
             "threads" => {
-                if self.engine.is_none() {
+                if !matches!(self.engine, EngineState::Ready(_)) {
                     return Ok(json!({ "threads": [] }));
                 }
                 if self.running.load(Ordering::SeqCst) {
@@ -518,6 +567,7 @@ impl SessionHandler {
                 crate::debugger::source_text(a.source.and_then(|s| s.path).as_deref())
             }
             "terminate" => {
+                self.cancel_recording();
                 self.pause_if_running();
                 self.deferred.push(Deferred::Event("terminated", Value::Null));
                 Ok(Value::Null)
@@ -526,12 +576,56 @@ impl SessionHandler {
                 self.pause_if_running();
                 // Ends the engine thread (and the replayed processes) once
                 // the movement in progress, if any, has stopped.
-                if let Some(engine) = self.engine.take() {
+                self.cancel_recording();
+                let state = std::mem::replace(&mut self.engine, EngineState::NotLaunched);
+                let engine = match state {
+                    EngineState::Ready(engine) => Some(engine),
+                    // The cancelled recording ends within a time slice.
+                    EngineState::Starting { task, .. } => task.await.ok().and_then(Result::ok),
+                    _ => None,
+                };
+                if let Some(engine) = engine {
                     let _ = tokio::task::spawn_blocking(move || drop(engine)).await;
                 }
                 Ok(Value::Null)
             }
             _ => Err(request.unknown()),
+        }
+    }
+}
+
+impl SessionHandler {
+    /// Starts recording and opening in the background; `initialized` (or,
+    /// on failure, the reason and `terminated`) follows when done.
+    fn start_engine(&mut self, prepared: Prepared) {
+        let cancel = prepared.cancel.clone();
+        let events = self.events.clone();
+        let task = tokio::spawn(async move {
+            let opened = tokio::task::spawn_blocking(move || prepared.open())
+                .await
+                .unwrap_or_else(|e| Err(DapError::Failed(format!("the launch failed: {e}"))));
+            match &opened {
+                Ok(_) => {
+                    let _ = events.send(("initialized".into(), Value::Null));
+                }
+                Err(e) => {
+                    let text = format!("rewind: {e}\n");
+                    let _ = events.send((
+                        "output".into(),
+                        json!({"category": "stderr", "output": text}),
+                    ));
+                    let _ = events.send(("terminated".into(), Value::Null));
+                }
+            }
+            opened.map(Arc::new)
+        });
+        self.engine = EngineState::Starting { cancel, task };
+    }
+
+    /// Kills the program being recorded, if one is.
+    fn cancel_recording(&self) {
+        if let EngineState::Starting { cancel, .. } = &self.engine {
+            cancel.store(true, Ordering::SeqCst);
         }
     }
 }
@@ -558,8 +652,11 @@ impl Handler for SessionHandler {
                 Deferred::Event(event, body) => {
                     let _ = self.events.send((event.to_owned(), body));
                 }
+                Deferred::Start(prepared) => self.start_engine(*prepared),
                 Deferred::Move(movement) => {
-                    let Some(engine) = &self.engine else { continue };
+                    let EngineState::Ready(engine) = &self.engine else {
+                        continue;
+                    };
                     self.running.store(true, Ordering::SeqCst);
                     let running = self.running.clone();
                     let submitted = engine.submit(move |d: &mut Debugger| d.perform(movement));

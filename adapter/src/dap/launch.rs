@@ -43,8 +43,18 @@ pub struct Opening {
     pub running: Arc<AtomicBool>,
 }
 
-/// Records (when asked to) and opens the recording; blocking.
-pub fn open(args: LaunchArguments, opening: Opening) -> Result<EngineThread<Debugger>, DapError> {
+/// A launch that passed its checks: what the engine thread will record or open.
+pub struct Prepared {
+    trace_dir: Option<PathBuf>,
+    recording: Option<Recording>,
+    opening: Opening,
+    /// Set to kill the program being recorded (a `disconnect` meanwhile).
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// Checks the arguments and sets the recording up (the program exists and
+/// can be run, the directories are there); errors here answer `launch`.
+pub fn prepare(args: LaunchArguments, opening: Opening) -> Result<Prepared, DapError> {
     let trace_dir = match (&args.trace, &args.program) {
         (Some(trace), _) => Some(trace_path(trace, args.cwd.as_deref())?),
         (None, Some(_)) => None,
@@ -55,22 +65,47 @@ pub fn open(args: LaunchArguments, opening: Opening) -> Result<EngineThread<Debu
             ))
         }
     };
+    let cancel = Arc::new(AtomicBool::new(false));
     let recording = match trace_dir {
         Some(_) => None,
-        None => Some(prepare_recording(&args, &opening.events)?),
+        None => Some(prepare_recording(&args, cancel.clone())?),
     };
-    let events = opening.events.clone();
-    EngineThread::start(move || {
-        let dir = match (trace_dir, recording) {
-            (Some(dir), _) => dir,
-            (None, Some(rec)) => rec.run(&events)?,
-            (None, None) => unreachable!("either a trace or a recording"),
-        };
-        let debugger = Debugger::open(&dir, opening.events, opening.threads, opening.running)?;
-        let pause = debugger.session().pause_handle();
-        Ok((debugger, pause))
+    Ok(Prepared {
+        trace_dir,
+        recording,
+        opening,
+        cancel,
     })
-    .map_err(|e| DapError::Failed(e.to_string()))
+}
+
+impl Prepared {
+    /// Whether the program is recorded first (which may take long).
+    pub fn records(&self) -> bool {
+        self.recording.is_some()
+    }
+
+    /// Records (when asked to) and opens the recording on a new engine
+    /// thread; blocking.
+    pub fn open(self) -> Result<EngineThread<Debugger>, DapError> {
+        let Prepared {
+            trace_dir,
+            recording,
+            opening,
+            cancel: _,
+        } = self;
+        let events = opening.events.clone();
+        EngineThread::start(move || {
+            let dir = match (trace_dir, recording) {
+                (Some(dir), _) => dir,
+                (None, Some(rec)) => rec.run(&events)?,
+                (None, None) => unreachable!("either a trace or a recording"),
+            };
+            let debugger = Debugger::open(&dir, opening.events, opening.threads, opening.running)?;
+            let pause = debugger.session().pause_handle();
+            Ok((debugger, pause))
+        })
+        .map_err(|e| DapError::Failed(e.to_string()))
+    }
 }
 
 fn trace_path(trace: &str, cwd: Option<&str>) -> Result<PathBuf, DapError> {
@@ -98,7 +133,10 @@ struct Recording {
     writers: (std::io::PipeWriter, std::io::PipeWriter, std::fs::File),
 }
 
-fn prepare_recording(args: &LaunchArguments, events: &EventSink) -> Result<Recording, DapError> {
+fn prepare_recording(
+    args: &LaunchArguments,
+    cancel: Arc<AtomicBool>,
+) -> Result<Recording, DapError> {
     let name = args.program.clone().unwrap_or_default();
     let cwd = match &args.cwd {
         Some(c) => PathBuf::from(c),
@@ -142,7 +180,6 @@ fn prepare_recording(args: &LaunchArguments, events: &EventSink) -> Result<Recor
     let stdio = [devnull.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()];
     let mut argv = vec![name.clone()];
     argv.extend(args.args.iter().cloned());
-    let _ = events;
     Ok(Recording {
         options: RecordOptions {
             exe: exe.to_string_lossy().into_owned(),
@@ -151,6 +188,7 @@ fn prepare_recording(args: &LaunchArguments, events: &EventSink) -> Result<Recor
             cwd: cwd.to_string_lossy().into_owned(),
             trace_dir: dir,
             stdio: Some(stdio),
+            cancel: Some(cancel),
         },
         name,
         default_location,

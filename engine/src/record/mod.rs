@@ -40,6 +40,8 @@ pub enum RecordError {
     UnsupportedSyscall { name: String, nr: u64 },
     #[error("recording stopped: {0}")]
     Internal(String),
+    #[error("the recording was cancelled (the program was killed)")]
+    Cancelled,
 }
 
 /// What to record.
@@ -52,6 +54,9 @@ pub struct RecordOptions {
     pub trace_dir: PathBuf,
     /// The program's stdin, stdout and stderr; `None`: the recorder's own.
     pub stdio: Option<[std::os::fd::RawFd; 3]>,
+    /// Set from another thread to kill the program and stop recording
+    /// (checked at every stop and at least every time slice).
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// The result of a finished recording.
@@ -120,6 +125,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordSummary, RecordError> {
     })?;
     let alarm = WaitAlarm::new()?;
     let mut rec = Recorder::new(writer, pid, opts.exe.clone(), alarm);
+    rec.cancel = opts.cancel.clone();
     let result = rec.run();
     if result.is_err() {
         rec.kill_all();
@@ -165,6 +171,7 @@ pub(crate) struct Recorder {
     /// Threads sent a SIGSTOP to interrupt them, not yet seen stopping.
     interrupts_sent: HashSet<i32>,
     last_flush: Instant,
+    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Recorder {
@@ -193,6 +200,7 @@ impl Recorder {
             current_since: Instant::now(),
             interrupts_sent: HashSet::new(),
             last_flush: Instant::now(),
+            cancel: None,
         }
     }
 
@@ -219,7 +227,18 @@ impl Recorder {
 
     fn run(&mut self) -> Result<i32, RecordError> {
         tracee::resume(self.root_pid, Resume::Cont, 0)?;
+        let mut cancelled = false;
         while !self.threads.is_empty() {
+            if !cancelled
+                && self
+                    .cancel
+                    .as_ref()
+                    .is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst))
+            {
+                // Killed tasks still report their exits: reap them below.
+                cancelled = true;
+                self.kill_all();
+            }
             if self.current.is_none() && self.exiting.is_none() {
                 self.schedule()?;
             }
@@ -244,6 +263,9 @@ impl Recorder {
             }
         }
         self.alarm.disarm();
+        if cancelled {
+            return Err(RecordError::Cancelled);
+        }
         self.root_exit
             .ok_or_else(|| RecordError::Internal("the program's exit status was never seen".into()))
     }
