@@ -43,6 +43,7 @@ macro_rules! scenarios {
 scenarios! {
     attach_trace => "attach_trace.json",
     breakpoint_conditions => "breakpoint_conditions.json",
+    breakpoint_locations => "breakpoint_locations.json",
     data_breakpoint_address => "data_breakpoint_address.json",
     data_breakpoint_total => "data_breakpoint_total.json",
     entry_main => "entry_main.json",

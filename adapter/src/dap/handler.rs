@@ -205,6 +205,14 @@ struct GotoTargetsArgs {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+struct BreakpointLocationsArgs {
+    source: SourceArg,
+    line: u32,
+    end_line: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct GotoArgs {
     target_id: i64,
 }
@@ -409,6 +417,13 @@ impl SessionHandler {
                 };
                 self.pause_if_running();
                 self.call(move |d| d.set_source_breakpoints(path, lines)).await
+            }
+            "breakpointLocations" => {
+                let a: BreakpointLocationsArgs = request.parse_arguments()?;
+                let path = source_path(&a.source)?;
+                let end = a.end_line.unwrap_or(a.line).max(a.line);
+                self.call(move |d| Ok(d.breakpoint_locations(&path, a.line..=end)))
+                    .await
             }
             "setFunctionBreakpoints" => {
                 let a: Breakpoints<FunctionBreakpoint> = request.parse_arguments()?;

@@ -309,6 +309,22 @@ impl Debugger {
         self.replace_breakpoints(|k| matches!(k, Kind::Instruction(_)), wanted)
     }
 
+    /// `breakpointLocations`: the lines in `lines` where a breakpoint stays put.
+    pub fn breakpoint_locations(
+        &mut self,
+        path: &std::path::Path,
+        lines: std::ops::RangeInclusive<u32>,
+    ) -> Value {
+        self.sync_program();
+        let found: Vec<Value> = self
+            .program
+            .breakpoint_lines(path, lines)
+            .into_iter()
+            .map(|line| json!({ "line": line }))
+            .collect();
+        json!({ "breakpoints": found })
+    }
+
     pub fn set_exception_filters(&mut self, filters: &[String]) -> Result<Value, DapError> {
         let mut set = BTreeSet::new();
         for f in filters {
