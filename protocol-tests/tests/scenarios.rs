@@ -66,6 +66,7 @@ scenarios! {
     pause => "pause.json",
     repl_commands => "repl_commands.json",
     restart_terminate_disconnect => "restart_terminate_disconnect.json",
+    rust_main_stepping => "rust_main_stepping.json",
     reverse_step_in_out => "reverse_step_in_out.json",
     segfault => "segfault.json",
     set_variable_refused => "set_variable_refused.json",

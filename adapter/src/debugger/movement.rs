@@ -194,7 +194,7 @@ impl Debugger {
         if self.crash_signal().is_some() || !self.breakpoints.is_empty() {
             return self.run_until(Direction::Forward, &[], &mut |_, _| Ok(None));
         }
-        let main = self.program.function_breakpoint("main").unwrap_or_default();
+        let main = self.main_addresses();
         if main.is_empty() {
             self.console("rewind: the program has no `main` with debug information; stopped at its first instruction\n");
             return Ok(Report::new("entry", "Entry", tid));
@@ -202,6 +202,22 @@ impl Debugger {
         self.run_until(Direction::Forward, &main, &mut |_, stop| {
             Ok(Some(Report::new("entry", "Entry: main", stop.tid)))
         })
+    }
+
+    /// Where the program's own `main` starts (after its prologue): a Rust
+    /// program's is `<crate>::main` (the `main` symbol is std's shim, without
+    /// source); C and C++ programs' is `main`.
+    fn main_addresses(&self) -> Vec<u64> {
+        let exe = std::path::Path::new(&self.reader.header().executable);
+        let krate = exe
+            .file_stem()
+            .map(|s| s.to_string_lossy().replace('-', "_"))
+            .unwrap_or_default();
+        [format!("{krate}::main"), "main".to_owned()]
+            .iter()
+            .map(|name| self.program.function_breakpoint(name).unwrap_or_default())
+            .find(|addrs| addrs.iter().any(|&a| self.program.location_at(a).is_some()))
+            .unwrap_or_default()
     }
 
     /// Runs forwards or backwards until a user breakpoint whose condition

@@ -52,11 +52,19 @@ impl Debugger {
         Ok((report.reason != REACHED).then_some(report))
     }
 
+    /// Statement starts of `f`'s own lines: not those of functions inlined
+    /// into it (a line step runs over an inlined call like over a call).
     fn statement_starts_of(&self, f: &FunctionInfo) -> Vec<u64> {
+        let own = |addr: u64| {
+            self.program
+                .function_at(addr)
+                .is_some_and(|g| g.entry == f.entry && g.inlined == f.inlined)
+        };
         let mut starts: Vec<u64> = f
             .ranges
             .iter()
             .flat_map(|&(b, e)| self.program.statement_starts(b, e))
+            .filter(|&a| own(a))
             .collect();
         starts.push(f.entry);
         starts.sort_unstable();
