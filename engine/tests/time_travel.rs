@@ -609,3 +609,29 @@ fn read_write_watchpoint_backwards_meets_every_access() {
         s.run_to_position(&position).unwrap();
     }
 }
+
+/// With stop-at-loads, `cont` stops after each file mapping (the program's
+/// libraries, including the one it loads through its rpath) and goes on to
+/// the same end; without it, straight to the end.
+#[test]
+fn cont_stops_where_files_are_mapped_when_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = record_fixture(tmp.path(), "uselib", &[]);
+    let mut s = Session::open(&trace).unwrap();
+    assert!(matches!(s.cont().unwrap().reason, StopReason::End { .. }));
+    s.restart().unwrap();
+    s.set_stop_at_loads(true);
+    let mut loads = 0;
+    loop {
+        match s.cont().unwrap().reason {
+            StopReason::Loaded => loads += 1,
+            StopReason::End { exit_code } => {
+                assert_eq!(exit_code, Some(0));
+                break;
+            }
+            other => panic!("unexpected stop {other:?}"),
+        }
+    }
+    // ld.so.cache, libgreet.so and libc, each mapped in several pieces.
+    assert!(loads >= 3, "only {loads} load stops");
+}

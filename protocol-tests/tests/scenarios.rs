@@ -57,6 +57,7 @@ scenarios! {
     launch_errors => "launch_errors.json",
     launch_output => "launch_output.json",
     launch_trace => "launch_trace.json",
+    library_breakpoint => "library_breakpoint.json",
     loop_continue_reverse => "loop_continue_reverse.json",
     malformed_input => "malformed_input.json",
     memory_disassemble => "memory_disassemble.json",

@@ -259,6 +259,7 @@ impl Debugger {
             ids.push(id);
         }
         self.install_breakpoints(&[]);
+        self.update_load_stops();
         let list: Vec<Value> = ids.iter().map(|&id| self.dap_breakpoint(id)).collect();
         Ok(json!({ "breakpoints": list }))
     }
@@ -346,7 +347,6 @@ impl Debugger {
             .filter(|b| b.addresses.is_empty())
             .map(|b| b.id)
             .collect();
-        let mut changed = false;
         for id in pending {
             let kind = self.breakpoints.user[&id].kind.clone();
             let (addresses, line, message) = self.resolve(&kind);
@@ -358,13 +358,21 @@ impl Debugger {
                 b.line = line;
                 b.message = message;
             }
-            changed = true;
             let body = json!({"reason": "changed", "breakpoint": self.dap_breakpoint(id)});
             self.emit("breakpoint", body);
         }
-        if changed {
-            self.install_breakpoints(&[]);
-        }
+        self.update_load_stops();
+    }
+
+    /// While a breakpoint waits for its library, forward runs stop (briefly,
+    /// unseen) wherever a file gets mapped, to place it as soon as it can be.
+    fn update_load_stops(&mut self) {
+        let waiting = self
+            .breakpoints
+            .user
+            .values()
+            .any(|b| b.addresses.is_empty());
+        self.session.set_stop_at_loads(waiting);
     }
 
     /// `dataBreakpointInfo`: what can be watched for a variable or an address.

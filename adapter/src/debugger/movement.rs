@@ -240,6 +240,14 @@ impl Debugger {
             if let Some(report) = self.judge(&stop, direction)? {
                 return Ok(report);
             }
+            if stop.reason == StopReason::Loaded {
+                // A library (or program) appeared: place the breakpoints
+                // that name it, then go on.
+                self.sync_program();
+                self.retry_unresolved_breakpoints();
+                self.install_breakpoints(&temporary.iter().copied().collect::<Vec<_>>());
+                continue;
+            }
             if let StopReason::Breakpoint { addr } = stop.reason {
                 if let Some((ids, reason, note)) = self.breakpoint_hit(addr, stop.tid)? {
                     let mut r = Report::new(reason, "Breakpoint", stop.tid);
@@ -335,7 +343,10 @@ impl Debugger {
                     None
                 }
             }
-            StopReason::Step | StopReason::Arrived | StopReason::Breakpoint { .. } => None,
+            StopReason::Step
+            | StopReason::Arrived
+            | StopReason::Breakpoint { .. }
+            | StopReason::Loaded => None,
         })
     }
 
@@ -423,6 +434,7 @@ impl Debugger {
         self.reset_handles();
         self.sync_program();
         self.retry_unresolved_breakpoints();
+        self.install_breakpoints(&[]);
         self.thread_news();
         self.module_news();
         if report.description.starts_with("End of the recording") && !self.end_reported {

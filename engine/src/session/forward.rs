@@ -37,6 +37,12 @@ impl Session {
                     if let Some(hit) = self.boundary_hits(&applied)?.into_iter().next() {
                         return Ok(self.hit_stop(hit));
                     }
+                    if self.stop_at_loads {
+                        if let Some(a) = applied.iter().find(|a| super::loads_code(&a.event)) {
+                            let tid = a.event.tid;
+                            return Ok(self.stop(StopReason::Loaded, tid));
+                        }
+                    }
                 }
             }
         }

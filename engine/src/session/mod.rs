@@ -77,6 +77,10 @@ pub enum StopReason {
     Arrived,
     /// Stopped on request.
     Paused,
+    /// A file was mapped or a program executed (only with
+    /// [`Session::set_stop_at_loads`]): code that breakpoints may name is
+    /// now in memory.
+    Loaded,
 }
 
 /// Where a movement stopped and why.
@@ -149,6 +153,8 @@ pub struct Session {
     interval_started: bool,
     breakpoints: BTreeMap<u64, u64>,
     watchpoints: Vec<WatchSpec>,
+    /// Whether `cont` stops after file mappings and execs.
+    stop_at_loads: bool,
     pause: PauseHandle,
     /// Output the program wrote, for events past the furthest point reached.
     output: Vec<(OutputStream, Vec<u8>)>,
@@ -186,6 +192,7 @@ impl Session {
             interval_started: false,
             breakpoints: BTreeMap::new(),
             watchpoints: Vec::new(),
+            stop_at_loads: false,
             pause: PauseHandle::default(),
             output: Vec::new(),
             furthest_event: 0,
@@ -340,6 +347,13 @@ impl Session {
         self.watchpoints.retain(|w| w != watch);
     }
 
+    /// Makes `cont` also stop (reason [`StopReason::Loaded`]) right after a
+    /// file is mapped or a program executed, e.g. for a debugger to place
+    /// breakpoints in a library that just appeared.
+    pub fn set_stop_at_loads(&mut self, stop: bool) {
+        self.stop_at_loads = stop;
+    }
+
     pub fn pause_handle(&self) -> PauseHandle {
         self.pause.clone()
     }
@@ -443,6 +457,18 @@ fn count_events(dir: &Path) -> Option<u64> {
 }
 
 /// The signal a replayed event delivers, if it is one.
+/// Whether an event mapped a file or replaced the program.
+fn loads_code(event: &Event) -> bool {
+    matches!(
+        &event.kind,
+        EventKind::Syscall {
+            replay: crate::trace::SyscallReplay::MapFile { .. }
+                | crate::trace::SyscallReplay::Exec(_),
+            ..
+        }
+    )
+}
+
 fn delivered_signal(event: &Event) -> Option<i32> {
     match event.kind {
         EventKind::Signal { signo, .. } => Some(signo),
