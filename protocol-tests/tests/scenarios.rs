@@ -49,6 +49,7 @@ scenarios! {
     entry_main => "entry_main.json",
     entry_stops => "entry_stops.json",
     evaluate => "evaluate.json",
+    exec_breakpoint => "exec_breakpoint.json",
     function_instruction_breakpoints => "function_instruction_breakpoints.json",
     goto_targets => "goto_targets.json",
     handshake => "handshake.json",

@@ -53,6 +53,9 @@ pub struct UserBreakpoint {
     pub line: Option<u32>,
     /// Hits (with a true condition) passed by movements since it was set.
     pub hits: u64,
+    /// The file each address lies in: processes of one recording may run
+    /// other programs at the same addresses (no ASLR in replay).
+    pub modules: BTreeMap<u64, PathBuf>,
 }
 
 /// A parsed hit condition: stop when the hit count satisfies it.
@@ -228,6 +231,25 @@ impl Debugger {
         }
     }
 
+    fn modules_of(&self, addresses: &[u64]) -> BTreeMap<u64, PathBuf> {
+        addresses
+            .iter()
+            .filter_map(|&a| Some((a, self.program.module_at(a)?.0.path().to_path_buf())))
+            .collect()
+    }
+
+    /// Whether the code at `addr` in the stopped thread's process is the
+    /// file the breakpoint was placed in.
+    fn same_code(&mut self, b: &UserBreakpoint, addr: u64) -> bool {
+        let Some(want) = b.modules.get(&addr) else {
+            return true;
+        };
+        self.sync_program();
+        self.program
+            .module_at(addr)
+            .is_some_and(|(m, _)| m.path() == want)
+    }
+
     /// Replaces the breakpoints of one family (those `same` selects) with `wanted`.
     fn replace_breakpoints(
         &mut self,
@@ -247,6 +269,7 @@ impl Debugger {
             self.breakpoints.user.insert(
                 id,
                 UserBreakpoint {
+                    modules: self.modules_of(&addresses),
                     id,
                     kind,
                     options,
@@ -353,7 +376,9 @@ impl Debugger {
             if addresses.is_empty() {
                 continue;
             }
+            let modules = self.modules_of(&addresses);
             if let Some(b) = self.breakpoints.user.get_mut(&id) {
+                b.modules = modules;
                 b.addresses = addresses;
                 b.line = line;
                 b.message = message;
@@ -467,6 +492,10 @@ impl Debugger {
             let Some(b) = self.breakpoints.user.get(&id).cloned() else {
                 continue;
             };
+            if !self.same_code(&b, addr) {
+                // Another program, in another process, at the same address.
+                continue;
+            }
             if let Some(cond) = b
                 .options
                 .condition
