@@ -519,7 +519,11 @@ impl SessionHandler {
                     ));
                 }
                 let engine = self.engine().await?;
-                engine.pause();
+                // Stopped already: nothing to do (a request kept for later
+                // would stop the next movement at once).
+                if self.running.load(Ordering::SeqCst) {
+                    engine.pause();
+                }
                 Ok(Value::Null)
             }
             "threads" => {

@@ -105,6 +105,7 @@ impl Debugger {
     /// must not be left believing the program runs.
     pub fn perform(&mut self, movement: Movement) {
         let result = self.movement(movement);
+        self.session.clear_pause();
         self.install_breakpoints(&[]);
         let report = match result {
             Ok(report) => report,

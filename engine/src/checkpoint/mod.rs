@@ -659,6 +659,10 @@ fn inject(
             // Under the recorder's seccomp filter (SECCOMP_RET_TRACE) the
             // injected syscall also stops at the filter: let it through.
             Stop::Event(libc::PTRACE_EVENT_SECCOMP) => tracee::resume(tid, Resume::Syscall, 0)?,
+            // A pause request stops the running thread with SIGSTOP; one
+            // that lands while we work on the thread is dropped (the pause
+            // itself is honoured by the movement, between stops).
+            Stop::Signal(libc::SIGSTOP) => tracee::resume(tid, Resume::Syscall, 0)?,
             stop => {
                 return Err(CheckpointError::UnexpectedStop {
                     tid,
@@ -723,9 +727,15 @@ fn settle_as(
             tracee::set_regs(tid, &regs)?;
             tracee::resume(tid, Resume::Sysemu, 0)?;
             let doing = "re-entering a syscall under SYSEMU";
-            match waiter.wait_for(tid)? {
-                Stop::Syscall if tracee::get_syscall_info_op(tid)? == SyscallInfoOp::Entry => {}
-                stop => return Err(CheckpointError::UnexpectedStop { tid, stop, doing }),
+            loop {
+                match waiter.wait_for(tid)? {
+                    Stop::Syscall if tracee::get_syscall_info_op(tid)? == SyscallInfoOp::Entry => {
+                        break
+                    }
+                    // A stray pause signal (see `inject`).
+                    Stop::Signal(libc::SIGSTOP) => tracee::resume(tid, Resume::Sysemu, 0)?,
+                    stop => return Err(CheckpointError::UnexpectedStop { tid, stop, doing }),
+                }
             }
         }
         StopKind::SyscallExit => {

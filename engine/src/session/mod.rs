@@ -354,6 +354,12 @@ impl Session {
         self.stop_at_loads = stop;
     }
 
+    /// Forgets a pause request that no movement has honoured (one that
+    /// arrived as a movement was ending must not stop the next one).
+    pub fn clear_pause(&mut self) {
+        self.pause.take();
+    }
+
     pub fn pause_handle(&self) -> PauseHandle {
         self.pause.clone()
     }
