@@ -35,7 +35,7 @@ impl Here {
 impl Debugger {
     /// The source-level stack of thread `tid` (at most `max` frames).
     pub(super) fn stack_of(&mut self, tid: i32, max: usize) -> Result<Vec<Frame>, DapError> {
-        self.sync_program();
+        self.sync_program_for(tid);
         let regs = registers_from(&self.session.regs(tid).map_err(failed)?);
         let mem = SessionMemory::new(&mut self.session, tid);
         Ok(self.program.stack(&regs, &mem, max))

@@ -139,6 +139,7 @@ impl Debugger {
         levels: Option<usize>,
     ) -> Result<Value, DapError> {
         let frames = self.frames_of(tid)?.to_vec();
+        self.sync_program_for(tid);
         let total = frames.len();
         let end = match levels.filter(|&l| l > 0) {
             Some(l) => (start + l).min(total),
@@ -231,6 +232,7 @@ impl Debugger {
                     .get(frame)
                     .cloned()
                     .ok_or_else(|| unknown_reference(reference))?;
+                self.sync_program_for(tid);
                 let mem = SessionMemory::new(&mut self.session, tid);
                 let vars = match kind {
                     ScopeKind::Locals => {
@@ -254,6 +256,7 @@ impl Debugger {
                 Ok((tid, vars))
             }
             Reference::Value { tid, handle } => {
+                self.sync_program_for(tid);
                 let mem = SessionMemory::new(&mut self.session, tid);
                 Ok((tid, self.program.children(&handle, &mem, start, count)))
             }
@@ -324,6 +327,7 @@ impl Debugger {
                 (tid, self.frames_of(tid)?.first().cloned())
             }
         };
+        self.sync_program_for(tid);
         let mem = SessionMemory::new(&mut self.session, tid);
         let v = self
             .program

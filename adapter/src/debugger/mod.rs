@@ -47,7 +47,7 @@ pub struct Debugger {
     reader: TraceReader,
     program: Program,
     mappings: MappingsCursor,
-    /// Event index the program's mappings were last placed for.
+    /// Event index and process the program's mappings were last placed for.
     synced_event: Option<(u64, i32)>,
     events: EventSink,
     breakpoints: breakpoints::Table,
@@ -143,14 +143,27 @@ impl Debugger {
         );
     }
 
-    /// Places the files mapped at the current position in `program` (only
-    /// when the position's event or thread changed since the last time).
+    /// Places the files mapped at the current position in `program`, for
+    /// the process of the thread that stopped.
     fn sync_program(&mut self) {
-        let key = (self.session.event_index(), self.session.current_tid());
+        self.sync_program_for(self.session.current_tid());
+    }
+
+    /// Places the files mapped in the process of thread `tid` in `program`
+    /// (only when the position's event or the process changed since the
+    /// last time: processes of one recording may run different programs).
+    fn sync_program_for(&mut self, tid: i32) {
+        let process = self
+            .session
+            .threads()
+            .iter()
+            .find(|t| t.tid == tid)
+            .map_or(tid, |t| t.process);
+        let key = (self.session.event_index(), process);
         if self.synced_event == Some(key) {
             return;
         }
-        match self.mappings.mappings_at(&self.reader, key.0, key.1) {
+        match self.mappings.mappings_at(&self.reader, key.0, tid) {
             Ok(maps) => {
                 for error in self.program.set_mappings(&maps) {
                     warn!(%error, "a mapped file has no usable debug information");
