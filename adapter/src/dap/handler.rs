@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
@@ -15,6 +14,12 @@ use super::capabilities::capabilities;
 use super::engine::EngineThread;
 use super::envelope::{DapError, Request};
 use super::launch::{self, LaunchArguments, Opening, Prepared};
+use super::requests::{
+    BookmarkArgs, BreakpointLocationsArgs, Breakpoints, DataBreakpoint, DataInfoArgs,
+    DisassembleArgs, EvaluateArgs, ExceptionArgs, FrameArgs, FunctionBreakpoint, GotoArgs,
+    GotoEventArgs, GotoTargetsArgs, InstructionBreakpoint, ModulesArgs, ReadMemoryArgs,
+    SetBreakpointsArgs, SourceArg, SourceArgs, StackTraceArgs, ThreadArgs, VariablesArgs,
+};
 use super::server::{Handler, Outbox};
 use crate::debugger::breakpoints::{parse_address, Options};
 use crate::debugger::console::Command;
@@ -69,176 +74,6 @@ impl Default for SessionHandler {
             configured: false,
         }
     }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ThreadArgs {
-    thread_id: i32,
-    granularity: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct SourceArg {
-    path: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SourceBreakpoint {
-    line: u32,
-    #[serde(flatten)]
-    options: Options,
-}
-
-#[derive(Deserialize)]
-struct SetBreakpointsArgs {
-    source: SourceArg,
-    breakpoints: Option<Vec<SourceBreakpoint>>,
-    lines: Option<Vec<u32>>,
-}
-
-#[derive(Deserialize)]
-struct FunctionBreakpoint {
-    name: String,
-    #[serde(flatten)]
-    options: Options,
-}
-
-#[derive(Deserialize)]
-struct Breakpoints<T> {
-    breakpoints: Vec<T>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct InstructionBreakpoint {
-    instruction_reference: String,
-    #[serde(default)]
-    offset: i64,
-    #[serde(flatten)]
-    options: Options,
-}
-
-#[derive(Deserialize)]
-struct ExceptionArgs {
-    #[serde(default)]
-    filters: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DataInfoArgs {
-    variables_reference: Option<i64>,
-    name: String,
-    frame_id: Option<i64>,
-    #[serde(default)]
-    as_address: bool,
-    bytes: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DataBreakpoint {
-    data_id: String,
-    access_type: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StackTraceArgs {
-    thread_id: i32,
-    start_frame: Option<usize>,
-    levels: Option<usize>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct FrameArgs {
-    frame_id: i64,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct VariablesArgs {
-    variables_reference: i64,
-    start: Option<u64>,
-    count: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct EvaluateArgs {
-    expression: String,
-    frame_id: Option<i64>,
-    context: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ReadMemoryArgs {
-    memory_reference: String,
-    #[serde(default)]
-    offset: i64,
-    count: u64,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DisassembleArgs {
-    memory_reference: String,
-    #[serde(default)]
-    offset: i64,
-    #[serde(default)]
-    instruction_offset: i64,
-    instruction_count: usize,
-    #[serde(default)]
-    resolve_symbols: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GotoTargetsArgs {
-    source: SourceArg,
-    line: u32,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct BreakpointLocationsArgs {
-    source: SourceArg,
-    line: u32,
-    end_line: Option<u32>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GotoArgs {
-    target_id: i64,
-}
-
-#[derive(Deserialize)]
-struct GotoEventArgs {
-    event: Option<u64>,
-    bookmark: Option<i64>,
-}
-
-#[derive(Deserialize)]
-struct BookmarkArgs {
-    name: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ModulesArgs {
-    #[serde(default)]
-    start_module: usize,
-    module_count: Option<usize>,
-}
-
-#[derive(Deserialize)]
-struct SourceArgs {
-    source: Option<SourceArg>,
 }
 
 fn not_started() -> DapError {

@@ -12,4 +12,5 @@ pub mod engine;
 pub mod envelope;
 pub mod handler;
 pub mod launch;
+pub mod requests;
 pub mod server;

@@ -1,0 +1,177 @@
+//! Typed arguments of the DAP requests the session handler serves (the
+//! custom ones included); parsed with field-naming errors by
+//! `Request::parse_arguments`.
+
+use serde::Deserialize;
+
+use crate::debugger::breakpoints::Options;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ThreadArgs {
+    pub(super) thread_id: i32,
+    pub(super) granularity: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct SourceArg {
+    pub(super) path: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SourceBreakpoint {
+    pub(super) line: u32,
+    #[serde(flatten)]
+    pub(super) options: Options,
+}
+
+#[derive(Deserialize)]
+pub(super) struct SetBreakpointsArgs {
+    pub(super) source: SourceArg,
+    pub(super) breakpoints: Option<Vec<SourceBreakpoint>>,
+    pub(super) lines: Option<Vec<u32>>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct FunctionBreakpoint {
+    pub(super) name: String,
+    #[serde(flatten)]
+    pub(super) options: Options,
+}
+
+#[derive(Deserialize)]
+pub(super) struct Breakpoints<T> {
+    pub(super) breakpoints: Vec<T>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct InstructionBreakpoint {
+    pub(super) instruction_reference: String,
+    #[serde(default)]
+    pub(super) offset: i64,
+    #[serde(flatten)]
+    pub(super) options: Options,
+}
+
+#[derive(Deserialize)]
+pub(super) struct ExceptionArgs {
+    #[serde(default)]
+    pub(super) filters: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct DataInfoArgs {
+    pub(super) variables_reference: Option<i64>,
+    pub(super) name: String,
+    pub(super) frame_id: Option<i64>,
+    #[serde(default)]
+    pub(super) as_address: bool,
+    pub(super) bytes: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct DataBreakpoint {
+    pub(super) data_id: String,
+    pub(super) access_type: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct StackTraceArgs {
+    pub(super) thread_id: i32,
+    pub(super) start_frame: Option<usize>,
+    pub(super) levels: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct FrameArgs {
+    pub(super) frame_id: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct VariablesArgs {
+    pub(super) variables_reference: i64,
+    pub(super) start: Option<u64>,
+    pub(super) count: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct EvaluateArgs {
+    pub(super) expression: String,
+    pub(super) frame_id: Option<i64>,
+    pub(super) context: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ReadMemoryArgs {
+    pub(super) memory_reference: String,
+    #[serde(default)]
+    pub(super) offset: i64,
+    pub(super) count: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct DisassembleArgs {
+    pub(super) memory_reference: String,
+    #[serde(default)]
+    pub(super) offset: i64,
+    #[serde(default)]
+    pub(super) instruction_offset: i64,
+    pub(super) instruction_count: usize,
+    #[serde(default)]
+    pub(super) resolve_symbols: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct GotoTargetsArgs {
+    pub(super) source: SourceArg,
+    pub(super) line: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct BreakpointLocationsArgs {
+    pub(super) source: SourceArg,
+    pub(super) line: u32,
+    pub(super) end_line: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct GotoArgs {
+    pub(super) target_id: i64,
+}
+
+#[derive(Deserialize)]
+pub(super) struct GotoEventArgs {
+    pub(super) event: Option<u64>,
+    pub(super) bookmark: Option<i64>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct BookmarkArgs {
+    pub(super) name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ModulesArgs {
+    #[serde(default)]
+    pub(super) start_module: usize,
+    pub(super) module_count: Option<usize>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct SourceArgs {
+    pub(super) source: Option<SourceArg>,
+}
