@@ -19,6 +19,7 @@ mod memory;
 pub use memory::source_text;
 pub mod movement;
 mod stepping;
+pub mod watch;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
