@@ -57,6 +57,7 @@ scenarios! {
     launch_cancel => "launch_cancel.json",
     launch_errors => "launch_errors.json",
     launch_output => "launch_output.json",
+    launch_stdin => "launch_stdin.json",
     launch_trace => "launch_trace.json",
     library_breakpoint => "library_breakpoint.json",
     loop_continue_reverse => "loop_continue_reverse.json",

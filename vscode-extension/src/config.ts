@@ -4,7 +4,7 @@
  * substitution (`fillDefaults`) and after it (`validateConfiguration`).
  *
  * The launch and attach arguments are those of `rewind dap` (docs/dap.md):
- * launch `{program, args, cwd, env, stopOnEntry, trace, traceDir}`, attach `{trace}`.
+ * launch `{program, args, cwd, env, stopOnEntry, trace, traceDir, stdin}`, attach `{trace}`.
  */
 
 export const DEBUG_TYPE = 'rewind';
@@ -29,6 +29,7 @@ export interface RewindConfiguration {
     stopOnEntry?: boolean;
     trace?: string;
     traceDir?: string;
+    stdin?: string;
     [key: string]: unknown;
 }
 
@@ -130,6 +131,7 @@ export function validateConfiguration(config: RawConfiguration): Validation {
     field('program', isNonEmptyString, 'a non-empty string (the program to record)');
     field('trace', isNonEmptyString, 'a non-empty string (a recording directory)');
     field('traceDir', isNonEmptyString, 'a non-empty string (a directory to create for the recording)');
+    field('stdin', isNonEmptyString, 'a non-empty string (a file to read as the program\'s stdin)');
     field('cwd', isNonEmptyString, 'a non-empty string (a directory)');
     field('args', (v) => Array.isArray(v) && v.every((a) => typeof a === 'string'), 'an array of strings');
     field(
@@ -150,7 +152,7 @@ export function validateConfiguration(config: RawConfiguration): Validation {
         if (config.trace === undefined) {
             return fail('an "attach" configuration needs "trace": the recording to open (a directory made by `rewind record`).');
         }
-        const extra = ['program', 'args', 'env', 'stopOnEntry', 'traceDir'].filter((k) => config[k] !== undefined);
+        const extra = ['program', 'args', 'env', 'stopOnEntry', 'traceDir', 'stdin'].filter((k) => config[k] !== undefined);
         if (extra.length > 0) {
             return fail(`"attach" only opens a recording ("trace"); ${extra.map((k) => `"${k}"`).join(', ')} belong to a "launch" configuration.`);
         }

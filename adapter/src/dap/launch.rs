@@ -34,6 +34,8 @@ pub struct LaunchArguments {
     /// Where to write the recording (must not exist yet); default: a new
     /// directory under the recordings root, linked as `latest`.
     pub trace_dir: Option<String>,
+    /// A file the program reads as its stdin (default: /dev/null).
+    pub stdin: Option<String>,
 }
 
 /// What the engine thread needs to start.
@@ -175,7 +177,18 @@ fn prepare_recording(
     };
     let (stdout, out_w) = std::io::pipe().map_err(pipe_error)?;
     let (stderr, err_w) = std::io::pipe().map_err(pipe_error)?;
-    let devnull = std::fs::File::open("/dev/null").map_err(pipe_error)?;
+    let devnull = match &args.stdin {
+        Some(file) => {
+            let path = cwd.join(file);
+            std::fs::File::open(&path).map_err(|e| {
+                DapError::Failed(format!(
+                    "cannot open {} for the program's stdin: {e}",
+                    path.display()
+                ))
+            })?
+        }
+        None => std::fs::File::open("/dev/null").map_err(pipe_error)?,
+    };
     use std::os::fd::AsRawFd;
     let stdio = [devnull.as_raw_fd(), out_w.as_raw_fd(), err_w.as_raw_fd()];
     let mut argv = vec![name.clone()];

@@ -62,7 +62,7 @@ describe('package.json', () => {
         assert.ok(rewind);
         const launch = rewind.configurationAttributes.launch?.properties ?? {};
         assert.deepEqual(Object.keys(launch).sort(), documentedLaunchFields().sort());
-        assert.deepEqual(Object.keys(launch).sort(), ['args', 'cwd', 'env', 'program', 'stopOnEntry', 'trace', 'traceDir']);
+        assert.deepEqual(Object.keys(launch).sort(), ['args', 'cwd', 'env', 'program', 'stdin', 'stopOnEntry', 'trace', 'traceDir']);
         for (const [key, value] of Object.entries(launch)) {
             assert.ok((value.description ?? '').length > 20, `launch.${key} needs a description`);
         }
