@@ -44,6 +44,7 @@ scenarios! {
     attach_trace => "attach_trace.json",
     breakpoint_conditions => "breakpoint_conditions.json",
     breakpoint_locations => "breakpoint_locations.json",
+    completions => "completions.json",
     data_breakpoint_address => "data_breakpoint_address.json",
     data_breakpoint_total => "data_breakpoint_total.json",
     entry_main => "entry_main.json",

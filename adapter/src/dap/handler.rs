@@ -15,9 +15,9 @@ use super::engine::EngineThread;
 use super::envelope::{DapError, Request};
 use super::launch::{self, LaunchArguments, Opening, Prepared};
 use super::requests::{
-    BookmarkArgs, BreakpointLocationsArgs, Breakpoints, DataBreakpoint, DataInfoArgs,
-    DisassembleArgs, EvaluateArgs, ExceptionArgs, FrameArgs, FunctionBreakpoint, GotoArgs,
-    GotoEventArgs, GotoTargetsArgs, InstructionBreakpoint, ModulesArgs, ReadMemoryArgs,
+    BookmarkArgs, BreakpointLocationsArgs, Breakpoints, CompletionsArgs, DataBreakpoint,
+    DataInfoArgs, DisassembleArgs, EvaluateArgs, ExceptionArgs, FrameArgs, FunctionBreakpoint,
+    GotoArgs, GotoEventArgs, GotoTargetsArgs, InstructionBreakpoint, ModulesArgs, ReadMemoryArgs,
     SetBreakpointsArgs, SourceArg, SourceArgs, StackTraceArgs, ThreadArgs, VariablesArgs,
 };
 use super::server::{Handler, Outbox};
@@ -386,7 +386,13 @@ impl SessionHandler {
                 self.call(move |d| d.variables(a.variables_reference, a.start, a.count)).await
             }
             "evaluate" => self.evaluate(&request).await,
-            "setVariable" | "setExpression" => Err(DapError::NotSupported(
+            "completions" => {
+                let a: CompletionsArgs = request.parse_arguments()?;
+                self.require_stopped()?;
+                self.call(move |d| Ok(d.completions(&a.text, a.column, a.frame_id)))
+                    .await
+            }
+            "setVariable" | "setExpression" | "writeMemory" => Err(DapError::NotSupported(
                 "a recording cannot be changed: rewind replays what the program did, so values are read-only".into(),
             )),
             "readMemory" => {

@@ -175,3 +175,13 @@ pub(super) struct ModulesArgs {
 pub(super) struct SourceArgs {
     pub(super) source: Option<SourceArg>,
 }
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CompletionsArgs {
+    pub(super) text: String,
+    /// 1-based column of the cursor in `text` (in UTF-16 code units; ASCII
+    /// is what completes here).
+    pub(super) column: usize,
+    pub(super) frame_id: Option<i64>,
+}

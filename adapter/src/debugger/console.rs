@@ -60,6 +60,18 @@ pub enum Command {
     Move(Movement, String),
 }
 
+/// The console's command words, for completion.
+const COMMAND_WORDS: [&str; 8] = [
+    "event",
+    "when",
+    "goto-event",
+    "bookmark",
+    "bookmarks",
+    "goto-bookmark",
+    "checkpoints",
+    "help",
+];
+
 const HELP: &str = "rewind commands (also as `rewind <command>`):
   event, when        the current event of the recording
   goto-event N       travel to event N (forwards or backwards)
@@ -149,6 +161,40 @@ impl Debugger {
             i += 1;
         }
         Ok(None)
+    }
+
+    /// `completions` for the debug console: command words at the start of
+    /// the line, else names in scope (locals, parameters, globals) that
+    /// start like the word under the cursor.
+    pub fn completions(&mut self, text: &str, column: usize, frame_id: Option<i64>) -> Value {
+        let cursor = column.saturating_sub(1).min(text.len());
+        let before = text.get(..cursor).unwrap_or(text);
+        let start = before
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '$'))
+            .map_or(0, |i| i + 1);
+        let word = &before[start..];
+        let mut targets: Vec<Value> = Vec::new();
+        let line_start = before[..start].trim().is_empty() || before[..start].trim() == "rewind";
+        if line_start {
+            targets.extend(
+                COMMAND_WORDS
+                    .iter()
+                    .filter(|c| c.starts_with(word))
+                    .map(|c| json!({"label": c, "type": "keyword"})),
+            );
+        }
+        let word = word.trim_start_matches('$');
+        for (name, kind) in self.names_in_scope(frame_id) {
+            if name.starts_with(word) && !targets.iter().any(|t| t["label"] == name.as_str()) {
+                targets.push(json!({"label": name, "type": kind}));
+            }
+        }
+        // Replace from the start of the word.
+        for t in &mut targets {
+            t["start"] = json!(start);
+            t["length"] = json!(cursor - start);
+        }
+        json!({ "targets": targets })
     }
 
     /// A debug console line: a command, or `None` when it is an expression.

@@ -336,6 +336,39 @@ impl Debugger {
         Ok((tid, v))
     }
 
+    /// Names of the variables visible in a frame (or the current thread's
+    /// innermost one), with the DAP completion type of each.
+    pub(super) fn names_in_scope(&mut self, frame_id: Option<i64>) -> Vec<(String, &'static str)> {
+        let found = match frame_id {
+            Some(id) => self.frame(id).map(|(tid, f)| (tid, Some(f))),
+            None => {
+                let tid = self.session.current_tid();
+                self.frames_of(tid).map(|f| (tid, f.first().cloned()))
+            }
+        };
+        let Ok((tid, Some(frame))) = found else {
+            return Vec::new();
+        };
+        self.sync_program_for(tid);
+        let mem = SessionMemory::new(&mut self.session, tid);
+        let mut names: Vec<(String, &'static str)> = Vec::new();
+        for kind in [VariableKind::Local, VariableKind::Parameter] {
+            names.extend(
+                self.program
+                    .frame_variables(&frame, kind, &mem)
+                    .into_iter()
+                    .map(|v| (v.name, "variable")),
+            );
+        }
+        names.extend(
+            self.program
+                .globals(&frame, &mem)
+                .into_iter()
+                .map(|v| (v.name, "value")),
+        );
+        names
+    }
+
     /// `evaluate` of an expression (watch, hover, repl, clipboard).
     pub fn evaluate_expression(
         &mut self,
