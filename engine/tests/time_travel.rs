@@ -635,3 +635,35 @@ fn cont_stops_where_files_are_mapped_when_asked() {
     // ld.so.cache, libgreet.so and libc, each mapped in several pieces.
     assert!(loads >= 3, "only {loads} load stops");
 }
+
+/// Paused deep in a syscall-free loop, reverse-continue reaches the
+/// breakpoint before the loop at once (a free run shows nothing can stop
+/// in the paused interval), landing where the forward run stopped. (With a
+/// breakpoint inside the loop the exact scan is still needed: it costs a
+/// stop per iteration, as the README's limits say.)
+#[test]
+fn reverse_continue_from_a_pause_deep_in_a_loop() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = record_fixture(tmp.path(), "hotloop", &["300000000"]);
+    let mix = symbol_address("hotloop", "mix");
+    let main = symbol_address("hotloop", "main");
+    let mut s = Session::open(&trace).unwrap();
+    s.add_breakpoint(main);
+    let first = s.cont().unwrap();
+    assert_eq!(first.reason, StopReason::Breakpoint { addr: main });
+    let at_main = s.regs(s.current_tid()).unwrap();
+    let pause = s.pause_handle();
+    let asker = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        pause.request();
+    });
+    let paused = s.cont().unwrap();
+    asker.join().unwrap();
+    assert_eq!(paused.reason, StopReason::Paused, "{paused:?}");
+    let back = s.reverse_cont().unwrap();
+    assert_eq!(back.reason, StopReason::Breakpoint { addr: main });
+    assert!(
+        rewind_engine::tracee::regs_diff(&at_main, &s.regs(s.current_tid()).unwrap()).is_empty(),
+        "landed where the forward run stopped"
+    );
+}

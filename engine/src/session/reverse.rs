@@ -93,6 +93,20 @@ impl Session {
             self.restore_nearest(&upper, true)?;
             let start = self.position.clone();
             let at_start = self.is_recording_start();
+            if Self::costly_to_reach(&upper) {
+                // Reaching a paused position means stopping at every arrival
+                // at its pc (no PMU to count instructions). When nothing can
+                // stop anywhere up to the end of its interval — found by a
+                // free run — there is nothing before it either.
+                if self.no_hits_through_interval_of(&upper)? {
+                    if at_start {
+                        break None;
+                    }
+                    upper = start;
+                    continue;
+                }
+                self.restore_nearest(&upper, true)?;
+            }
             // A watchpoint hit where we stand is behind us (its access was
             // the instruction before); a breakpoint hit here is not.
             let hits = self.scan(&upper, true, at_start)?;
@@ -125,6 +139,33 @@ impl Session {
         stop.tid = tid;
         stop.position = self.position.clone();
         self.settle(Ok(stop))
+    }
+
+    /// Positions of a paused free run: found again only by checking every
+    /// arrival at their pc.
+    fn costly_to_reach(p: &Position) -> bool {
+        p.path.iter().any(|s| matches!(s, Segment::Match { .. }))
+    }
+
+    /// Runs freely from here to the end of `p`'s interval: whether no
+    /// breakpoint or watchpoint hit lies on the way (boundaries up to `p`'s
+    /// event included, the one ending its interval not).
+    fn no_hits_through_interval_of(&mut self, p: &Position) -> Result<bool, SessionError> {
+        let mut hits = Vec::new();
+        while self.position.event <= p.event {
+            match self.walk(Target::IntervalEnd, Observe::Record, &mut hits)? {
+                WalkEnd::IntervalEnded(applied) => {
+                    if self.position.event <= p.event {
+                        hits.extend(self.boundary_hits(&applied)?);
+                    }
+                }
+                _ => break,
+            }
+            if !hits.is_empty() {
+                return Ok(false);
+            }
+        }
+        Ok(hits.is_empty())
     }
 
     fn is_recording_start(&self) -> bool {
