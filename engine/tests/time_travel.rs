@@ -645,7 +645,6 @@ fn cont_stops_where_files_are_mapped_when_asked() {
 fn reverse_continue_from_a_pause_deep_in_a_loop() {
     let tmp = tempfile::tempdir().unwrap();
     let trace = record_fixture(tmp.path(), "hotloop", &["300000000"]);
-    let mix = symbol_address("hotloop", "mix");
     let main = symbol_address("hotloop", "main");
     let mut s = Session::open(&trace).unwrap();
     s.add_breakpoint(main);
