@@ -69,6 +69,7 @@ scenarios! {
     optional_arguments => "optional_arguments.json",
     pause => "pause.json",
     repl_commands => "repl_commands.json",
+    restart_frame => "restart_frame.json",
     restart_terminate_disconnect => "restart_terminate_disconnect.json",
     rust_main_stepping => "rust_main_stepping.json",
     reverse_step_in_out => "reverse_step_in_out.json",

@@ -46,6 +46,7 @@ pub fn capabilities() -> Value {
         "supportsExceptionInfoRequest": true,
         "supportsTerminateRequest": true,
         "supportsRestartRequest": true,
+        "supportsRestartFrame": true,
         "supportsEvaluateForHovers": true,
         "supportsSetVariable": true,
         "exceptionBreakpointFilters": filters,
@@ -77,6 +78,7 @@ mod tests {
             "supportsExceptionInfoRequest",
             "supportsTerminateRequest",
             "supportsRestartRequest",
+            "supportsRestartFrame",
             "supportsEvaluateForHovers",
             "supportsSetVariable",
         ] {

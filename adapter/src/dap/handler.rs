@@ -309,6 +309,12 @@ impl SessionHandler {
             "reverseStepIn" => self.thread_movement(&request, |tid, instruction| Movement::ReverseStepIn { tid, instruction }),
             "reverseStepOut" => self.thread_movement(&request, |tid, _| Movement::ReverseStepOut { tid }),
             "restart" => self.movement(Movement::Restart),
+            "restartFrame" => {
+                let a: FrameArgs = request.parse_arguments()?;
+                self.movement(Movement::RestartFrame {
+                    frame_id: a.frame_id,
+                })
+            }
             "goto" => {
                 let a: GotoArgs = request.parse_arguments()?;
                 self.require_stopped()?;

@@ -92,7 +92,7 @@ impl Debugger {
         Ok(&self.handles.stacks.last().expect("just pushed").1)
     }
 
-    fn frame(&mut self, frame_id: i64) -> Result<(i32, Frame), DapError> {
+    pub(super) fn frame(&mut self, frame_id: i64) -> Result<(i32, Frame), DapError> {
         let &(tid, index) = usize::try_from(frame_id - 1)
             .ok()
             .and_then(|i| self.handles.frames.get(i))

@@ -43,6 +43,10 @@ pub enum Movement {
     ReverseStepOut {
         tid: i32,
     },
+    /// Back to the start of the call a stack frame is.
+    RestartFrame {
+        frame_id: i64,
+    },
     Goto {
         target: i64,
     },
@@ -160,6 +164,7 @@ impl Debugger {
                 }
             }
             Movement::ReverseStepOut { tid } => self.reverse_step_out(tid),
+            Movement::RestartFrame { frame_id } => self.restart_frame(frame_id),
             Movement::Goto { target } => self.goto(target),
             Movement::GotoEvent(event) => {
                 let at_end = self.session.total_events().is_some_and(|t| event >= t);

@@ -182,6 +182,72 @@ impl Debugger {
         })
     }
 
+    /// `restartFrame`: back in time to the start of the call that `frame_id`
+    /// is (its function's first line, the same canonical frame address).
+    pub(super) fn restart_frame(&mut self, frame_id: i64) -> Result<Report, DapError> {
+        let (tid, frame) = self.frame(frame_id)?;
+        self.sync_program_for(tid);
+        let entry = self
+            .program
+            .function_at(frame.lookup_pc())
+            .filter(|f| !f.inlined)
+            .map(|f| f.entry)
+            .ok_or_else(|| {
+                DapError::Failed("this frame's function is not known (no debug information)".into())
+            })?;
+        let cfa = frame.cfa.ok_or_else(no_caller)?;
+        if let Some(r) = self.travel_back_to(entry, tid, cfa)? {
+            return Ok(r);
+        }
+        let mut report = self.run_past_prologue(tid, entry)?;
+        if report.reason == "step" {
+            report.reason = "restart";
+            report.description = "Restarted frame".into();
+        }
+        Ok(report)
+    }
+
+    /// Back to the latest execution of `addr` by `tid` in the frame `cfa`,
+    /// like a jump: breakpoints and watchpoints met on the way do not stop
+    /// it. `Some(report)` when it stopped for another reason (the start of
+    /// the recording, a pause).
+    fn travel_back_to(
+        &mut self,
+        addr: u64,
+        tid: i32,
+        cfa: u64,
+    ) -> Result<Option<Report>, DapError> {
+        for &a in &std::mem::take(&mut self.installed) {
+            self.session.remove_breakpoint(a);
+        }
+        self.session.add_breakpoint(addr);
+        self.installed.insert(addr);
+        let watches: Vec<_> = self.breakpoints.data.iter().map(|d| d.watch).collect();
+        for w in &watches {
+            self.session.remove_watchpoint(w);
+        }
+        let result = (|| loop {
+            let stop = self.session.reverse_cont().map_err(failed)?;
+            match stop.reason {
+                StopReason::Breakpoint { addr: at } if at == addr => {
+                    if stop.tid == tid && self.cfa_of(tid)? == Some(cfa) {
+                        return Ok(None);
+                    }
+                }
+                StopReason::Breakpoint { .. } | StopReason::Watchpoint { .. } => {}
+                _ => {
+                    if let Some(r) = self.judge(&stop, Direction::Backward)? {
+                        return Ok(Some(r));
+                    }
+                }
+            }
+        })();
+        for w in watches {
+            self.session.add_watchpoint(w).map_err(failed)?;
+        }
+        result
+    }
+
     /// `stepOut`: to the return into the caller.
     pub(super) fn step_out(&mut self, tid: i32) -> Result<Report, DapError> {
         let here = self.here(tid)?;
