@@ -54,6 +54,7 @@ scenarios! {
     function_instruction_breakpoints => "function_instruction_breakpoints.json",
     goto_targets => "goto_targets.json",
     handshake => "handshake.json",
+    hex_format => "hex_format.json",
     hit_counts => "hit_counts.json",
     launch_cancel => "launch_cancel.json",
     launch_errors => "launch_errors.json",

@@ -224,7 +224,8 @@ impl SessionHandler {
             }
         }
         let (expr, frame) = (a.expression, a.frame_id);
-        self.call(move |d| d.evaluate_expression(&expr, frame))
+        let hex = a.format.is_some_and(|f| f.hex);
+        self.call(move |d| d.evaluate_expression(&expr, frame, hex))
             .await
     }
 
@@ -389,7 +390,9 @@ impl SessionHandler {
             "variables" => {
                 let a: VariablesArgs = request.parse_arguments()?;
                 self.require_stopped()?;
-                self.call(move |d| d.variables(a.variables_reference, a.start, a.count)).await
+                let hex = a.format.is_some_and(|f| f.hex);
+                self.call(move |d| d.variables(a.variables_reference, a.start, a.count, hex))
+                    .await
             }
             "evaluate" => self.evaluate(&request).await,
             "completions" => {

@@ -99,6 +99,14 @@ pub(super) struct VariablesArgs {
     pub(super) variables_reference: i64,
     pub(super) start: Option<u64>,
     pub(super) count: Option<u64>,
+    pub(super) format: Option<ValueFormat>,
+}
+
+/// DAP `ValueFormat`: how values are displayed.
+#[derive(Deserialize, Default)]
+pub(super) struct ValueFormat {
+    #[serde(default)]
+    pub(super) hex: bool,
 }
 
 #[derive(Deserialize)]
@@ -107,6 +115,7 @@ pub(super) struct EvaluateArgs {
     pub(super) expression: String,
     pub(super) frame_id: Option<i64>,
     pub(super) context: Option<String>,
+    pub(super) format: Option<ValueFormat>,
 }
 
 #[derive(Deserialize)]

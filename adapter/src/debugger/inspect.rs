@@ -289,12 +289,20 @@ impl Debugger {
         reference: i64,
         start: Option<u64>,
         count: Option<u64>,
+        hex: bool,
     ) -> Result<Value, DapError> {
         let count = count.filter(|&c| c > 0);
         let (tid, vars) = self.expand(reference, start.unwrap_or(0), count)?;
         let list: Vec<Value> = vars
             .into_iter()
             .map(|v| self.variable_json(tid, v))
+            .map(|mut v| {
+                if hex {
+                    let shown = v["value"].as_str().map(super::hexfmt::hex_integers);
+                    v["value"] = json!(shown);
+                }
+                v
+            })
             .collect();
         Ok(json!({ "variables": list }))
     }
@@ -374,11 +382,16 @@ impl Debugger {
         &mut self,
         expr: &str,
         frame_id: Option<i64>,
+        hex: bool,
     ) -> Result<Value, DapError> {
         let (tid, v) = self.evaluate_variable(expr, frame_id)?;
         let var = self.variable_json(tid, v);
+        let shown = match var["value"].as_str() {
+            Some(s) if hex => json!(super::hexfmt::hex_integers(s)),
+            _ => var["value"].clone(),
+        };
         let mut out = json!({
-            "result": var["value"],
+            "result": shown,
             "type": var["type"],
             "variablesReference": var["variablesReference"],
         });

@@ -13,6 +13,7 @@ pub mod breakpoints;
 pub mod console;
 pub mod disasm;
 mod frames;
+pub mod hexfmt;
 pub mod inspect;
 mod memory;
 
