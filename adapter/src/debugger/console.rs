@@ -89,7 +89,7 @@ impl Debugger {
         json!({
             "eventCount": total,
             "currentEvent": self.session.event_index(),
-            "complete": self.recorded_exit.is_some(),
+            "complete": self.session.recorded_exit().is_some(),
             "bookmarks": self.bookmarks.iter().map(|b| json!({
                 "id": b.id,
                 "name": b.name,

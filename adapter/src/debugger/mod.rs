@@ -62,9 +62,6 @@ pub struct Debugger {
     known_threads: BTreeSet<i32>,
     known_modules: BTreeMap<PathBuf, u64>,
     end_reported: bool,
-    /// The recorded exit status (128+N: killed by signal N); `None` when
-    /// the recording stops before the program ended.
-    recorded_exit: Option<i32>,
     /// The signal the last stop was about (for `exceptionInfo`).
     last_signal: Option<(i32, i32)>,
     threads_cache: ThreadsCache,
@@ -90,8 +87,6 @@ impl Debugger {
             TraceReader::open(trace_dir).map_err(rewind_engine::replay::ReplayError::from)?;
         let mappings =
             MappingsCursor::new(&reader).map_err(rewind_engine::replay::ReplayError::from)?;
-        let recorded_exit =
-            recorded_exit(&reader).map_err(rewind_engine::replay::ReplayError::from)?;
         let session = Session::open(trace_dir)?;
         let mut debugger = Debugger {
             session,
@@ -111,7 +106,6 @@ impl Debugger {
             known_threads: BTreeSet::new(),
             known_modules: BTreeMap::new(),
             end_reported: false,
-            recorded_exit,
             last_signal: None,
             threads_cache,
             running,
@@ -127,7 +121,7 @@ impl Debugger {
 
     /// The signal the recorded program died of, when it crashed.
     pub fn crash_signal(&self) -> Option<i32> {
-        let code = self.recorded_exit?;
+        let code = self.session.recorded_exit()?;
         (code > 128).then_some(code - 128)
     }
 
@@ -175,11 +169,4 @@ impl Debugger {
             Err(error) => warn!(%error, "cannot rebuild the mappings from the trace"),
         }
     }
-}
-
-/// How the recorded program ended (reads the event stream to its end).
-fn recorded_exit(reader: &TraceReader) -> Result<Option<i32>, rewind_engine::trace::TraceError> {
-    let mut events = reader.events()?;
-    while events.next_event()?.is_some() {}
-    Ok(events.end().map(|end| end.exit_code))
 }

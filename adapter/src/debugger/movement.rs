@@ -445,7 +445,7 @@ impl Debugger {
         self.module_news();
         if report.description.starts_with("End of the recording") && !self.end_reported {
             self.end_reported = true;
-            if let Some(code) = self.recorded_exit {
+            if let Some(code) = self.session.recorded_exit() {
                 self.emit("exited", json!({ "exitCode": code }));
             }
         }

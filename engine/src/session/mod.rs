@@ -160,6 +160,8 @@ pub struct Session {
     output: Vec<(OutputStream, Vec<u8>)>,
     furthest_event: u64,
     total_events: Option<u64>,
+    /// How the recorded program ended; `None` for an incomplete recording.
+    recorded_exit: Option<i32>,
     snapshots: snapshots::Snapshots,
 }
 
@@ -180,7 +182,7 @@ impl Session {
     pub fn open_with(dir: &Path, budget: CheckpointBudget) -> Result<Session, SessionError> {
         let disabled = budget.max_snapshots == 0 && budget.max_anchors == 0;
         let replayer = Replayer::start(dir)?;
-        let total_events = count_events(dir);
+        let (total_events, recorded_exit) = read_through(dir);
         let root_tid = replayer.live_threads().first().map(|t| t.0).unwrap_or(0);
         let mut s = Session {
             trace_dir: dir.to_path_buf(),
@@ -197,6 +199,7 @@ impl Session {
             output: Vec::new(),
             furthest_event: 0,
             total_events,
+            recorded_exit,
             snapshots: snapshots::Snapshots::new(budget),
         };
         s.snapshots.disabled = disabled;
@@ -217,6 +220,13 @@ impl Session {
     /// Events in the recording (None when it cannot be read to its end).
     pub fn total_events(&self) -> Option<u64> {
         self.total_events
+    }
+
+    /// The recorded exit status (as a shell reports it: 128+N for death by
+    /// signal N), known from the start; `None` when the recording stops
+    /// before the program ended.
+    pub fn recorded_exit(&self) -> Option<i32> {
+        self.recorded_exit
     }
 
     /// The thread that executed last (the one a debugger shows).
@@ -451,15 +461,24 @@ impl Session {
     }
 }
 
-/// Events in a recording: from its end frame, or by reading it through.
-fn count_events(dir: &Path) -> Option<u64> {
-    let reader = crate::trace::TraceReader::open(dir).ok()?;
-    let mut stream = reader.events().ok()?;
+/// Reads a recording through: its number of events (from its end frame, or
+/// counted) and its recorded exit status (from the end frame).
+fn read_through(dir: &Path) -> (Option<u64>, Option<i32>) {
+    let Ok(reader) = crate::trace::TraceReader::open(dir) else {
+        return (None, None);
+    };
+    let Ok(mut stream) = reader.events() else {
+        return (None, None);
+    };
     let mut n = 0;
     while let Ok(Some(_)) = stream.next_event() {
         n += 1;
     }
-    Some(stream.end().map(|e| e.event_count).unwrap_or(n))
+    let end = stream.end();
+    (
+        Some(end.map(|e| e.event_count).unwrap_or(n)),
+        end.map(|e| e.exit_code),
+    )
 }
 
 /// The signal a replayed event delivers, if it is one.
