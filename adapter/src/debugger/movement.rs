@@ -81,6 +81,15 @@ pub struct Report {
     pub tid: i32,
     pub hit_breakpoint_ids: Vec<i64>,
     pub signal: Option<i32>,
+    /// Set when the stop is at one end of the recording.
+    pub edge: Option<Edge>,
+}
+
+/// The ends of a recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    Start,
+    End,
 }
 
 impl Report {
@@ -92,6 +101,7 @@ impl Report {
             tid,
             hit_breakpoint_ids: Vec::new(),
             signal: None,
+            edge: None,
         }
     }
 
@@ -182,7 +192,9 @@ impl Debugger {
             Movement::GotoPosition { position, what } => self.goto_position(&position, what),
             Movement::Restart => {
                 let stop = self.session.restart().map_err(failed)?;
-                Ok(Report::new("entry", "Start of the recording", stop.tid))
+                let mut r = Report::new("entry", "Start of the recording", stop.tid);
+                r.edge = Some(Edge::Start);
+                Ok(r)
             }
         }
     }
@@ -286,6 +298,7 @@ impl Debugger {
         Ok(match &stop.reason {
             StopReason::End { exit_code } => {
                 let mut r = Report::new("step", "End of the recording", stop.tid);
+                r.edge = Some(Edge::End);
                 r.text = Some(match exit_code {
                     Some(c) if *c > 128 => format!(
                         "End of the recording: the program was killed by signal {} ({})",
@@ -300,6 +313,7 @@ impl Debugger {
             }
             StopReason::Start => {
                 let mut r = Report::new("step", "Start of the recording", stop.tid);
+                r.edge = Some(Edge::Start);
                 r.text = Some("Start of the recording: nothing happened before this point".into());
                 Some(r)
             }
@@ -443,7 +457,7 @@ impl Debugger {
         self.install_breakpoints(&[]);
         self.thread_news();
         self.module_news();
-        if report.description.starts_with("End of the recording") && !self.end_reported {
+        if report.edge == Some(Edge::End) && !self.end_reported {
             self.end_reported = true;
             if let Some(code) = self.session.recorded_exit() {
                 self.emit("exited", json!({ "exitCode": code }));

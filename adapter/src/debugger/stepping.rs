@@ -19,7 +19,7 @@ use rewind_engine::session::{Position, Stop, StopReason};
 
 use super::disasm;
 use super::frames::Here;
-use super::movement::{Direction, Report};
+use super::movement::{Direction, Edge, Report};
 use super::{failed, Debugger};
 use crate::dap::envelope::DapError;
 use crate::debug::target::SessionMemory;
@@ -327,10 +327,7 @@ impl Debugger {
             let stop = self.session.reverse_cont().map_err(failed)?;
             let position = stop.position.clone();
             let mut other = self.judge(&stop, Direction::Backward)?;
-            if other
-                .as_ref()
-                .is_some_and(|r| r.description.starts_with("Start of"))
-            {
+            if other.as_ref().is_some_and(|r| r.edge == Some(Edge::Start)) {
                 if best.is_some() {
                     break;
                 }
