@@ -105,41 +105,22 @@ async fn launch(
     let start = Instant::now();
     let mut c = DapClient::spawn(rewind_bin(), std::iter::empty::<&str>()).expect("spawn");
     c.set_timeout(WAIT);
-    c.request_ok("initialize", json!({"adapterID": "bench"}))
-        .await
-        .expect("initialize");
     let trace = dir.join(format!("trace-{}", start.elapsed().as_nanos()));
-    c.request_ok(
-        "launch",
-        json!({"program": exe, "args": args, "cwd": dir, "traceDir": trace}),
-    )
-    .await
-    .expect("launch");
-    c.wait_for_event("initialized", WAIT)
+    let launch = json!({"program": exe, "args": args, "cwd": dir, "traceDir": trace});
+    let thread = c
+        .launch_to_first_stop(launch, source, lines)
         .await
-        .expect("initialized");
-    let bps: Vec<Value> = lines.iter().map(|l| json!({"line": l})).collect();
-    c.request_ok(
-        "setBreakpoints",
-        json!({"source": {"path": source}, "breakpoints": bps}),
-    )
-    .await
-    .expect("setBreakpoints");
-    c.request_ok("configurationDone", json!({}))
-        .await
-        .expect("configurationDone");
-    let stop = c.wait_for_stopped(WAIT).await.expect("first stop");
-    let thread = stop["body"]["threadId"].as_i64().expect("threadId");
+        .expect("launch to the first stop");
     (c, thread, start.elapsed())
 }
 
 /// Sends a movement and waits for its stop.
 async fn movement(c: &mut DapClient, command: &str, thread: i64) -> (Duration, Value) {
     let start = Instant::now();
-    c.request_ok(command, json!({ "threadId": thread }))
+    let stop = c
+        .move_to_stop(command, thread)
         .await
         .unwrap_or_else(|e| panic!("{command}: {e}"));
-    let stop = c.wait_for_stopped(WAIT).await.expect("stopped");
     (start.elapsed(), stop)
 }
 

@@ -11,6 +11,38 @@ use crate::error::ClientError;
 type Result<T> = std::result::Result<T, ClientError>;
 
 impl DapClient {
+    /// The whole start of a session as an editor makes it: `initialize`,
+    /// `launch` with `arguments`, breakpoints on `lines` of `source` once
+    /// `initialized` came, `configurationDone`; returns the thread of the
+    /// first stop.
+    pub async fn launch_to_first_stop(
+        &mut self,
+        arguments: Value,
+        source: &std::path::Path,
+        lines: &[u32],
+    ) -> Result<i64> {
+        let timeout = self.timeout();
+        self.initialize().await?;
+        self.launch(arguments).await?;
+        self.wait_for_event("initialized", timeout).await?;
+        self.set_breakpoints(source, lines).await?;
+        self.configuration_done().await?;
+        let stop = self.wait_for_stopped(timeout).await?;
+        match stop["body"]["threadId"].as_i64() {
+            Some(thread) => Ok(thread),
+            None => Err(self.violation(format!("stopped event without a threadId: {stop}"))),
+        }
+    }
+
+    /// Sends a movement (`continue`, `next`, `stepBack`, ...) for `thread`
+    /// and returns the `stopped` event that ends it.
+    pub async fn move_to_stop(&mut self, command: &str, thread: i64) -> Result<Value> {
+        let timeout = self.timeout();
+        self.request_ok(command, serde_json::json!({ "threadId": thread }))
+            .await?;
+        self.wait_for_stopped(timeout).await
+    }
+
     /// The first frame of `stackTrace` for `thread`.
     pub async fn top_frame(&mut self, thread: i64) -> Result<Value> {
         let body = self.stack_trace(thread).await?;

@@ -111,10 +111,9 @@ async fn place(c: &mut DapClient, thread: i64, variable: &str) -> Place {
 }
 
 async fn movement(c: &mut DapClient, command: &str, thread: i64) -> Value {
-    c.request_ok(command, json!({ "threadId": thread }))
+    c.move_to_stop(command, thread)
         .await
-        .unwrap_or_else(|e| panic!("{command}: {e}"));
-    c.wait_for_stopped(WAIT).await.expect("stopped")
+        .unwrap_or_else(|e| panic!("{command}: {e}"))
 }
 
 /// Launches the loop fixture under rewind with a breakpoint on `line`;
@@ -123,28 +122,12 @@ async fn rewind_at(exe: &Path, source: &Path, line: u32, dir: &Path) -> (DapClie
     let bin = locate::adapter_binary().unwrap_or_else(|e| panic!("{e}"));
     let mut c = DapClient::spawn(bin, std::iter::empty::<&str>()).expect("spawn rewind dap");
     c.set_timeout(WAIT);
-    c.request_ok("initialize", json!({"adapterID": "gdb-compare"}))
+    let launch = json!({"program": exe, "cwd": dir, "traceDir": dir.join("trace")});
+    let thread = c
+        .launch_to_first_stop(launch, source, &[line])
         .await
-        .expect("initialize");
-    c.request_ok(
-        "launch",
-        json!({"program": exe, "cwd": dir, "traceDir": dir.join("trace")}),
-    )
-    .await
-    .expect("launch");
-    c.wait_for_event("initialized", WAIT)
-        .await
-        .expect("initialized");
-    let set = |lines: Vec<u32>| json!({"source": {"path": source}, "breakpoints": lines.iter().map(|l| json!({"line": l})).collect::<Vec<_>>()});
-    c.request_ok("setBreakpoints", set(vec![line]))
-        .await
-        .expect("setBreakpoints");
-    c.request_ok("configurationDone", json!({}))
-        .await
-        .expect("configurationDone");
-    let stop = c.wait_for_stopped(WAIT).await.expect("first stop");
-    let thread = stop["body"]["threadId"].as_i64().expect("threadId");
-    c.request_ok("setBreakpoints", set(vec![]))
+        .expect("launch to the first stop");
+    c.set_breakpoints(source, &[])
         .await
         .expect("clear breakpoints");
     (c, thread)
