@@ -51,6 +51,9 @@ pub struct Debugger {
     mappings: MappingsCursor,
     /// Event index and process the program's mappings were last placed for.
     synced_event: Option<(u64, i32)>,
+    /// The last thread asked about, at which event, and its process
+    /// (breakpoint conditions ask for the same thread at every hit).
+    last_thread: (u64, i32, i32),
     events: EventSink,
     breakpoints: breakpoints::Table,
     /// Addresses planted in the session (user breakpoints and temporary ones).
@@ -94,6 +97,7 @@ impl Debugger {
             program: Program::new(),
             mappings,
             synced_event: None,
+            last_thread: (u64::MAX, 0, 0),
             events,
             breakpoints: breakpoints::Table::default(),
             installed: BTreeSet::new(),
@@ -149,13 +153,20 @@ impl Debugger {
     /// (only when the position's event or the process changed since the
     /// last time: processes of one recording may run different programs).
     fn sync_program_for(&mut self, tid: i32) {
-        let process = self
-            .session
-            .threads()
-            .iter()
-            .find(|t| t.tid == tid)
-            .map_or(tid, |t| t.process);
-        let key = (self.session.event_index(), process);
+        let event = self.session.event_index();
+        let process = if (self.last_thread.0, self.last_thread.1) == (event, tid) {
+            self.last_thread.2
+        } else {
+            let process = self
+                .session
+                .threads()
+                .iter()
+                .find(|t| t.tid == tid)
+                .map_or(tid, |t| t.process);
+            self.last_thread = (event, tid, process);
+            process
+        };
+        let key = (event, process);
         if self.synced_event == Some(key) {
             return;
         }
