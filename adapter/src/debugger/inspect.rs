@@ -92,11 +92,17 @@ impl Debugger {
         Ok(&self.handles.stacks.last().expect("just pushed").1)
     }
 
-    pub(super) fn frame(&mut self, frame_id: i64) -> Result<(i32, Frame), DapError> {
-        let &(tid, index) = usize::try_from(frame_id - 1)
+    /// The thread and stack index a frame id stands for.
+    fn frame_slot(&self, frame_id: i64) -> Result<(i32, usize), DapError> {
+        usize::try_from(frame_id - 1)
             .ok()
             .and_then(|i| self.handles.frames.get(i))
-            .ok_or_else(|| unknown_frame(frame_id))?;
+            .copied()
+            .ok_or_else(|| unknown_frame(frame_id))
+    }
+
+    pub(super) fn frame(&mut self, frame_id: i64) -> Result<(i32, Frame), DapError> {
+        let (tid, index) = self.frame_slot(frame_id)?;
         let frame = self
             .frames_of(tid)?
             .get(index)
@@ -186,12 +192,9 @@ impl Debugger {
 
     /// `scopes` of a frame.
     pub fn scopes(&mut self, frame_id: i64) -> Result<Value, DapError> {
-        let (tid, _) = self.frame(frame_id)?;
-        let &(_, index) = self
-            .handles
-            .frames
-            .get((frame_id - 1) as usize)
-            .ok_or_else(|| unknown_frame(frame_id))?;
+        // Checks the frame exists (its stack is computed once per stop).
+        self.frame(frame_id)?;
+        let (tid, index) = self.frame_slot(frame_id)?;
         let mut scopes = Vec::new();
         for (name, kind, hint) in [
             ("Locals", ScopeKind::Locals, "locals"),
