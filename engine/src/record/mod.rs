@@ -3,10 +3,12 @@
 
 mod exec_image;
 mod signals;
+mod slice;
 mod syscall_exit;
 mod threads;
+mod write_order;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use thiserror::Error;
@@ -71,10 +73,6 @@ pub struct RecordSummary {
 /// After this many consecutive events of one thread, another ready thread
 /// gets its turn (fairness; switching only happens at events).
 const TIME_SLICE_EVENTS: u32 = 64;
-
-/// How long the current thread may run user code without an event while a
-/// signal waits for it or another thread is ready, before it is interrupted.
-const SLICE: Duration = Duration::from_millis(20);
 
 /// Buffered events are written out at least this often.
 const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
@@ -164,12 +162,12 @@ pub(crate) struct Recorder {
     /// gone, so that the kernel's last writes (the CLONE_CHILD_CLEARTID word)
     /// land at the same point in the event order as in replay.
     exiting: Option<i32>,
-    /// Wakes the recorder while the current thread runs too long.
+    /// Wakes the recorder while the current thread runs (every `slice::TICK`).
     alarm: WaitAlarm,
-    /// When the current thread last stopped.
-    current_since: Instant,
-    /// Threads sent a SIGSTOP to interrupt them, not yet seen stopping.
-    interrupts_sent: HashSet<i32>,
+    /// The current thread's CPU time at the first tick since it last stopped.
+    slice_cpu_start: Option<u64>,
+    /// Files with an output syscall in flight, and the thread making it.
+    writes_in_flight: HashMap<FileId, i32>,
     last_flush: Instant,
     cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
@@ -197,8 +195,8 @@ impl Recorder {
             exec_seen: false,
             exiting: None,
             alarm,
-            current_since: Instant::now(),
-            interrupts_sent: HashSet::new(),
+            slice_cpu_start: None,
+            writes_in_flight: HashMap::new(),
             last_flush: Instant::now(),
             cancel: None,
         }
@@ -221,7 +219,17 @@ impl Recorder {
 
     fn emit(&mut self, event: Event) -> Result<(), RecordError> {
         trace!(index = self.writer.event_count(), ?event.tid, kind = ?event.kind, "event");
+        if let Some(request) = self
+            .threads
+            .get_mut(&event.tid)
+            .and_then(|t| t.stop_request.as_mut())
+        {
+            request.after_event = true;
+        }
         self.writer.append(&event)?;
+        if matches!(event.kind, EventKind::Syscall { .. }) {
+            self.release_write(event.tid)?;
+        }
         Ok(())
     }
 
@@ -245,21 +253,19 @@ impl Recorder {
             // Always ticking: besides interrupting long runs, the ticks write
             // out buffered events while the program waits, so a recorder
             // killed then leaves them behind.
-            self.alarm.arm(SLICE);
+            self.alarm.arm(slice::TICK);
             match tracee::wait_any_until_alarm(&self.alarm)? {
                 Some(w) => {
                     if Some(w.tid) == self.current {
-                        self.current_since = Instant::now();
+                        self.slice_cpu_start = None;
                     }
                     self.handle(w)?;
                 }
-                None => {
-                    self.check_slice()?;
-                    if self.last_flush.elapsed() >= FLUSH_INTERVAL {
-                        self.writer.flush()?;
-                        self.last_flush = Instant::now();
-                    }
-                }
+                None => self.check_slice()?,
+            }
+            if self.last_flush.elapsed() >= FLUSH_INTERVAL {
+                self.writer.flush()?;
+                self.last_flush = Instant::now();
             }
         }
         self.alarm.disarm();
@@ -329,6 +335,7 @@ impl Recorder {
                     TState::Ready { .. }
                         | TState::SyscallDone(_)
                         | TState::InSyscall { .. }
+                        | TState::WaitingToWrite { .. }
                         | TState::Fresh
                 )
         })
@@ -398,6 +405,7 @@ impl Recorder {
     }
 
     fn thread_gone(&mut self, tid: i32, code: i32) -> Result<(), RecordError> {
+        self.release_write(tid)?;
         let t = self.threads.remove(&tid).unwrap();
         self.run_order.retain(|&x| x != tid);
         if self.current == Some(tid) {
@@ -478,6 +486,9 @@ impl Recorder {
 
     fn syscall_entry(&mut self, tid: i32) -> Result<(), RecordError> {
         let regs = tracee::get_regs(tid)?;
+        if self.consume_stop_request(tid, &regs)? {
+            return Ok(());
+        }
         let nr = regs.orig_rax();
         let entry = Entry {
             nr,
@@ -511,6 +522,12 @@ impl Recorder {
         }
         let blocking =
             desc.may_block && desc.disposition != Disposition::Clone && self.others_runnable(tid);
+        let file = if blocking {
+            self.output_file(tid, &entry)
+        } else {
+            None
+        };
+        let must_wait = file.is_some_and(|f| self.must_wait_to_write(tid, f));
         if blocking {
             self.emit(Event {
                 tid,
@@ -521,6 +538,13 @@ impl Recorder {
                 },
             })?;
             self.current = None;
+        }
+        if let (true, Some(file)) = (must_wait, file) {
+            self.threads.get_mut(&tid).unwrap().state = TState::WaitingToWrite {
+                entry: Box::new(entry),
+                file,
+            };
+            return Ok(());
         }
         self.threads.get_mut(&tid).unwrap().state = TState::InSyscall {
             entry: Box::new(entry),
@@ -595,13 +619,7 @@ impl Recorder {
     /// The thread `tid` (current) just had its syscall event recorded: deliver
     /// a deferred signal now, or give way to another thread, or go on.
     fn after_syscall_event(&mut self, tid: i32) -> Result<(), RecordError> {
-        let t = self.threads.get_mut(&tid).unwrap();
-        if let Some(info) = t.deferred_signals.pop_front() {
-            let signo = i32::from_le_bytes([info[0], info[1], info[2], info[3]]);
-            t.reinjecting = Some(info);
-            let tgid = t.tgid;
-            tracee::tgkill(tgid, tid, signo)?;
-        } else {
+        if !self.send_deferred_signal(tid)? {
             self.slice_events += 1;
             if self.slice_events >= TIME_SLICE_EVENTS && self.others_ready(tid) {
                 self.current = None;

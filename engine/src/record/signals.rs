@@ -1,84 +1,26 @@
-//! Signals while recording: which are delivered where (DESIGN §5), the
-//! trapped rdtsc, and interrupting a thread that runs too long without an event.
+//! Signals while recording: which are delivered where (DESIGN §5) and the
+//! trapped rdtsc.
 
 use tracing::debug;
 
 use super::threads::TState;
-use super::{RecordError, Recorder, SLICE};
+use super::{RecordError, Recorder};
 use crate::trace::{Event, EventKind, Regs};
 use crate::tracee::{self, Resume};
 
 impl Recorder {
-    /// Whether the current thread must not run on indefinitely: a deferred
-    /// signal waits for its next event, or another thread is ready.
-    pub(super) fn needs_deadline(&self) -> bool {
-        let Some(tid) = self.current else {
-            return false;
-        };
-        let Some(t) = self.threads.get(&tid) else {
-            return false;
-        };
-        matches!(t.state, TState::Running)
-            && (!t.deferred_signals.is_empty() || self.others_ready(tid))
-    }
-
-    /// The alarm fired: interrupt the current thread if it ran a whole slice.
-    pub(super) fn check_slice(&mut self) -> Result<(), RecordError> {
-        let Some(tid) = self.current else {
-            return Ok(());
-        };
-        if !self.needs_deadline()
-            || self.current_since.elapsed() < SLICE
-            || self.interrupts_sent.contains(&tid)
-        {
-            return Ok(());
-        }
-        debug!(
-            tid,
-            "interrupting a thread that runs too long without an event"
-        );
-        let tgid = self.threads[&tid].tgid;
-        tracee::tgkill(tgid, tid, libc::SIGSTOP)?;
-        self.interrupts_sent.insert(tid);
-        Ok(())
-    }
-
-    /// The thread stopped for the recorder's SIGSTOP, somewhere in user code:
-    /// record the point so that replay can find it, then deliver the deferred
-    /// signal there or let another thread run.
-    pub(super) fn interrupted(&mut self, tid: i32) -> Result<(), RecordError> {
-        if !matches!(self.threads[&tid].state, TState::Running) || self.current != Some(tid) {
-            tracee::resume(tid, Resume::Cont, 0)?;
-            return Ok(());
-        }
-        let tgid = self.threads[&tid].tgid;
-        let regs = tracee::get_regs(tid)?;
-        let fpregs = tracee::get_fpregs(tid)?;
-        let mem = self.mem(tgid)?;
-        let memory_digest =
-            crate::digest::writable_memory_digest(tgid, mem, regs.rsp()).map_err(|e| {
-                RecordError::Internal(format!("cannot read the memory of process {tgid}: {e}"))
-            })?;
-        self.emit(Event {
-            tid,
-            regs,
-            kind: EventKind::Interrupt {
-                fpregs,
-                memory_digest,
-            },
-        })?;
+    /// Sends the thread's oldest deferred signal to it again, to be recorded
+    /// when it arrives (at the boundary the thread is stopped at). Returns
+    /// whether there was one; the caller resumes the thread.
+    pub(super) fn send_deferred_signal(&mut self, tid: i32) -> Result<bool, RecordError> {
         let t = self.threads.get_mut(&tid).unwrap();
-        if let Some(info) = t.deferred_signals.pop_front() {
-            let signo = i32::from_le_bytes([info[0], info[1], info[2], info[3]]);
-            t.reinjecting = Some(info);
-            t.last_stop_regs = Some(regs);
-            tracee::tgkill(tgid, tid, signo)?;
-            tracee::resume(tid, Resume::Cont, 0)?;
-        } else {
-            t.state = TState::Ready { signal: 0 };
-            self.current = None;
-        }
-        Ok(())
+        let Some(info) = t.deferred_signals.pop_front() else {
+            return Ok(false);
+        };
+        let signo = i32::from_le_bytes([info[0], info[1], info[2], info[3]]);
+        t.reinjecting = Some(info);
+        tracee::tgkill(t.tgid, tid, signo)?;
+        Ok(true)
     }
 
     pub(super) fn signal_stop(&mut self, tid: i32, sig: i32) -> Result<(), RecordError> {
@@ -87,8 +29,8 @@ impl Recorder {
             t.initial_stop_seen = true;
             return Ok(());
         }
-        if sig == libc::SIGSTOP && self.interrupts_sent.remove(&tid) {
-            return self.interrupted(tid);
+        if sig == libc::SIGSTOP && (t.stop_request.is_some() || t.consuming_stop.is_some()) {
+            return self.recorder_stop_delivered(tid);
         }
         let Some(mut info) = tracee::get_siginfo(tid)? else {
             // A group-stop (job control): ignore it, keep running.

@@ -2,6 +2,8 @@
 
 use std::collections::VecDeque;
 
+use super::slice::StopRequest;
+use super::FileId;
 use crate::trace::{Event, Regs};
 
 /// A syscall as seen at its entry stop.
@@ -21,6 +23,10 @@ pub enum TState {
     Running,
     /// Inside a syscall; `blocking` when other threads may run meanwhile.
     InSyscall { entry: Box<Entry>, blocking: bool },
+    /// At the entry of an output syscall (recorded as entered) to a file
+    /// another thread's write to is in flight: enters it when that one's
+    /// event is recorded (see `write_order`).
+    WaitingToWrite { entry: Box<Entry>, file: FileId },
     /// A blocking syscall completed; its event is recorded when the thread
     /// is next scheduled.
     SyscallDone(Box<Event>),
@@ -46,6 +52,13 @@ pub struct Thread {
     /// The syscall (number, arguments) that returned -ERESTART_RESTARTBLOCK:
     /// a later restart_syscall continues it.
     pub restart_block: Option<(u64, [u64; 6])>,
+    /// The recorder's SIGSTOP that ends a slice, sent and not yet arrived.
+    pub stop_request: Option<StopRequest>,
+    /// Entry registers of a syscall skipped and rewound so that the pending
+    /// SIGSTOP lands before it; the thread then enters it again.
+    pub consuming_stop: Option<Regs>,
+    /// The file this thread's output syscall in flight holds (`write_order`).
+    pub write_file: Option<FileId>,
 }
 
 impl Thread {
@@ -61,6 +74,9 @@ impl Thread {
             deferred_signals: VecDeque::new(),
             reinjecting: None,
             restart_block: None,
+            stop_request: None,
+            consuming_stop: None,
+            write_file: None,
         }
     }
 

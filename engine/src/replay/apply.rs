@@ -25,6 +25,13 @@ fn is_error(result: i64) -> bool {
     (-4095..0).contains(&result)
 }
 
+/// -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK:
+/// results no program sees; the kernel restarts the call or turns them
+/// into EINTR when it delivers a signal.
+fn is_restart_code(result: i64) -> bool {
+    matches!(result, -516 | -514 | -513 | -512)
+}
+
 impl Replayer {
     pub(super) fn apply_event(
         &mut self,
@@ -100,6 +107,9 @@ impl Replayer {
                 let t = self.thread(event)?;
                 let (real, tgid, queued) = (t.real, t.real_tgid, t.queued_signal);
                 self.thread_mut(event).queued_signal = None;
+                // Delivered after a syscall that returned a restart code, the
+                // signal makes the kernel decide about the restart itself.
+                self.thread_mut(event).restart_pending = None;
                 if !*synchronous && queued != Some(*signo) {
                     tracee::tgkill(tgid, real, *signo)?;
                 }
@@ -138,8 +148,7 @@ impl Replayer {
         let t = self.thread(event)?;
         let (real, tgid) = (t.real, t.real_tgid);
         let pc = event.regs.rip();
-        let mut signal = t.pending_signal;
-        self.thread_mut(event).pending_signal = 0;
+        let mut signal = self.begin_run(event.tid)?;
         let original = self.stash.mem(tgid)?.read(pc, 1)?;
         loop {
             self.stash.mem(tgid)?.write(pc, &[0xcc])?;
@@ -209,8 +218,7 @@ impl Replayer {
         }
         let t = self.thread(event)?;
         let real = t.real;
-        let mut signal = t.pending_signal;
-        self.thread_mut(event).pending_signal = 0;
+        let mut signal = self.begin_run(event.tid)?;
         loop {
             tracee::resume(real, Resume::Sysemu, signal)?;
             let stop = self.wait_for(real)?;
@@ -306,6 +314,9 @@ impl Replayer {
                 let mut after = regs;
                 after.0[Regs::RAX] = call.result as u64;
                 tracee::set_regs(real, &after)?;
+                if is_restart_code(call.result) {
+                    self.thread_mut(event).restart_pending = Some(call.result);
+                }
                 Ok(())
             }
             SyscallReplay::Execute | SyscallReplay::ExecutePatchResult => {

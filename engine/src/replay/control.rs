@@ -82,12 +82,32 @@ impl Replayer {
         })
     }
 
-    /// The signal the thread must be resumed with (taken: it is delivered once).
-    pub fn take_pending_signal(&mut self, tid: i32) -> i32 {
-        self.threads
-            .get_mut(&tid)
-            .map(|t| std::mem::take(&mut t.pending_signal))
-            .unwrap_or(0)
+    /// Readies the thread of the next event to run towards it, and returns
+    /// the signal it must be resumed with (taken: it is delivered once).
+    ///
+    /// A syscall interrupted by a signal that another thread then took
+    /// returns a restart code and is restarted by the kernel on the way out
+    /// (rip back on the `syscall` instruction): the recording shows the same
+    /// syscall entered again with no signal between. The emulated syscall
+    /// left the thread with the restart code, so the restart is made here.
+    pub fn begin_run(&mut self, tid: i32) -> Result<i32, ReplayError> {
+        let Some(t) = self.threads.get_mut(&tid) else {
+            return Ok(0);
+        };
+        let signal = std::mem::take(&mut t.pending_signal);
+        let restart = t.restart_pending.take();
+        if let (0, Some(code)) = (signal, restart) {
+            const ERESTART_RESTARTBLOCK: i64 = -516;
+            let mut regs = tracee::get_regs(t.real)?;
+            regs.0[Regs::RAX] = if code == ERESTART_RESTARTBLOCK {
+                libc::SYS_restart_syscall as u64
+            } else {
+                regs.orig_rax()
+            };
+            regs.0[Regs::RIP] -= 2;
+            tracee::set_regs(t.real, &regs)?;
+        }
+        Ok(signal)
     }
 
     /// Whether the thread will enter a signal handler when next resumed.

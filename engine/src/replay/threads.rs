@@ -25,6 +25,10 @@ pub struct RThread {
     pub pending_signal: i32,
     /// A signal the replayer already queued for the next Signal event.
     pub queued_signal: Option<i32>,
+    /// The emulated syscall just before returned this restart code
+    /// (-ERESTARTSYS, ...): unless a signal is delivered next, the kernel
+    /// restarts it, as it did while recording.
+    pub restart_pending: Option<i64>,
     /// The stop that ends the thread's run towards its next event, when a
     /// caller (the time-travel session) already ran it there.
     pub arrived: Option<Stop>,
@@ -39,6 +43,7 @@ impl RThread {
             at: At::Boundary,
             pending_signal: 0,
             queued_signal: None,
+            restart_pending: None,
             arrived: None,
             gone: false,
         }

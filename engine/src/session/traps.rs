@@ -81,7 +81,7 @@ impl Session {
         let signal = if self.interval_started {
             0
         } else {
-            self.replayer.take_pending_signal(r.tid)
+            self.replayer.begin_run(r.tid)?
         };
         self.interval_started = true;
         // Debug registers only when watching (they cost a syscall each).

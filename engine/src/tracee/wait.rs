@@ -61,13 +61,21 @@ fn wait(pid: i32) -> Result<WaitResult, TraceeError> {
 }
 
 /// Waits for the next stop of any tracee, or until `alarm` fires (`None`).
+///
+/// The alarm's signal stays blocked in the recorder's thread except during
+/// this waitpid, so it can interrupt nothing else the recorder does (reading
+/// /proc, copying files, writing the trace): only this wait sees EINTR.
 pub fn wait_any_until_alarm(alarm: &WaitAlarm) -> Result<Option<WaitResult>, TraceeError> {
-    let _ = alarm;
+    if alarm.take_pending() {
+        return Ok(None);
+    }
     let mut status = 0;
+    alarm.unblock();
     // SAFETY: waitpid writes one int to `status`.
     let tid = unsafe { libc::waitpid(-1, &mut status, libc::__WALL | libc::__WNOTHREAD) };
+    let err = std::io::Error::last_os_error();
+    alarm.block();
     if tid == -1 {
-        let err = std::io::Error::last_os_error();
         if err.raw_os_error() == Some(libc::EINTR) {
             return Ok(None);
         }
@@ -78,13 +86,25 @@ pub fn wait_any_until_alarm(alarm: &WaitAlarm) -> Result<Option<WaitResult>, Tra
 
 /// A periodic timer that interrupts the calling thread's waitpid, so that
 /// the recorder can act on a tracee that runs too long without a stop.
-/// The signal is a real-time one with an empty handler, sent to this thread only.
+/// The signal is a real-time one with an empty handler, sent to this thread
+/// only, and blocked in it outside `wait_any_until_alarm`.
 pub struct WaitAlarm {
     timer: libc::timer_t,
     armed: bool,
 }
 
 extern "C" fn ignore_signal(_: libc::c_int) {}
+
+/// The set holding only the alarm's signal.
+fn alarm_set() -> libc::sigset_t {
+    // SAFETY: sigset_t is plain data; sigemptyset/sigaddset only write it.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, WaitAlarm::signal());
+        set
+    }
+}
 
 impl WaitAlarm {
     fn signal() -> libc::c_int {
@@ -116,10 +136,36 @@ impl WaitAlarm {
             }
             timer
         };
-        Ok(WaitAlarm {
+        let alarm = WaitAlarm {
             timer,
             armed: false,
-        })
+        };
+        alarm.block();
+        Ok(alarm)
+    }
+
+    fn block(&self) {
+        let set = alarm_set();
+        // SAFETY: changes this thread's signal mask; `set` is a valid sigset.
+        unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+    }
+
+    fn unblock(&self) {
+        let set = alarm_set();
+        // SAFETY: as in `block`.
+        unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut()) };
+    }
+
+    /// Consumes a tick that fired while the signal was blocked.
+    fn take_pending(&self) -> bool {
+        let set = alarm_set();
+        let zero = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: sigtimedwait with a zero timeout only dequeues a pending
+        // signal of `set`; no siginfo is asked for.
+        unsafe { libc::sigtimedwait(&set, std::ptr::null_mut(), &zero) == Self::signal() }
     }
 
     /// Fires every `period` until disarmed (periodic, so that a tick lost
@@ -157,6 +203,9 @@ impl Drop for WaitAlarm {
     fn drop(&mut self) {
         // SAFETY: the timer was created by timer_create and is deleted once.
         unsafe { libc::timer_delete(self.timer) };
+        // A tick still queued would otherwise interrupt a later syscall.
+        while self.take_pending() {}
+        self.unblock();
     }
 }
 
