@@ -121,7 +121,7 @@ fn oracle_run(
         else {
             panic!("no thread runs after event {from}");
         };
-        let mut signal = rep.take_pending_signal(tid);
+        let mut signal = rep.begin_run(tid).unwrap();
         // First execute one instruction (an arrival is after at least one).
         tracee::resume(real, Resume::SysemuStep, signal).unwrap();
         assert_eq!(rep.wait_thread(real).unwrap(), Stop::Signal(libc::SIGTRAP));
@@ -178,7 +178,7 @@ fn oracle_run(
         let mut signal = if started {
             0
         } else {
-            rep.take_pending_signal(tid)
+            rep.begin_run(tid).unwrap()
         };
         started = true;
         let delivering = signal != 0;
