@@ -81,9 +81,8 @@ impl Recorder {
                 SyscallReplay::Emulate
             }
         };
-        const ERESTART_RESTARTBLOCK: i64 = -516;
         let t = self.threads.get_mut(&tid).unwrap();
-        if result == ERESTART_RESTARTBLOCK {
+        if result == -syscalls::ERESTART_RESTARTBLOCK {
             t.restart_block = Some((entry.nr, entry.args));
         } else if entry.nr as i64 == libc::SYS_restart_syscall {
             t.restart_block = None;

@@ -25,13 +25,6 @@ fn is_error(result: i64) -> bool {
     (-4095..0).contains(&result)
 }
 
-/// -ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK:
-/// results no program sees; the kernel restarts the call or turns them
-/// into EINTR when it delivers a signal.
-fn is_restart_code(result: i64) -> bool {
-    matches!(result, -516 | -514 | -513 | -512)
-}
-
 impl Replayer {
     pub(super) fn apply_event(
         &mut self,
@@ -314,7 +307,7 @@ impl Replayer {
                 let mut after = regs;
                 after.0[Regs::RAX] = call.result as u64;
                 tracee::set_regs(real, &after)?;
-                if is_restart_code(call.result) {
+                if crate::syscalls::is_restart_code(call.result) {
                     self.thread_mut(event).restart_pending = Some(call.result);
                 }
                 Ok(())
@@ -517,10 +510,8 @@ impl Replayer {
         regs: Regs,
         call: &SyscallCall,
     ) -> Result<Option<()>, ReplayError> {
-        const ERESTARTSYS: i64 = 512;
-        const ERESTART_RESTARTBLOCK: i64 = 516;
-        let interrupted = call.result == -(libc::EINTR as i64)
-            || (-ERESTART_RESTARTBLOCK..=-ERESTARTSYS).contains(&call.result);
+        let interrupted =
+            call.result == -(libc::EINTR as i64) || crate::syscalls::is_restart_code(call.result);
         if !interrupted {
             return Ok(None);
         }

@@ -97,9 +97,8 @@ impl Replayer {
         let signal = std::mem::take(&mut t.pending_signal);
         let restart = t.restart_pending.take();
         if let (0, Some(code)) = (signal, restart) {
-            const ERESTART_RESTARTBLOCK: i64 = -516;
             let mut regs = tracee::get_regs(t.real)?;
-            regs.0[Regs::RAX] = if code == ERESTART_RESTARTBLOCK {
+            regs.0[Regs::RAX] = if code == -crate::syscalls::ERESTART_RESTARTBLOCK {
                 libc::SYS_restart_syscall as u64
             } else {
                 regs.orig_rax()

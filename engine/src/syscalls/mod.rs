@@ -24,7 +24,8 @@ mod table;
 mod tests;
 
 pub use names::{lookup, lookup_by_name, name};
-pub use regions::output_regions;
+pub(crate) use regions::ERESTART_RESTARTBLOCK;
+pub use regions::{is_restart_code, output_regions};
 pub use table::nr;
 
 /// The largest single output region [`output_regions`] reports (256 MiB).

@@ -23,7 +23,17 @@ pub(super) const EOVERFLOW: i64 = 75;
 pub(super) const ERESTARTSYS: i64 = 512;
 pub(super) const ERESTARTNOINTR: i64 = 513;
 pub(super) const ERESTARTNOHAND: i64 = 514;
-pub(super) const ERESTART_RESTARTBLOCK: i64 = 516;
+pub(crate) const ERESTART_RESTARTBLOCK: i64 = 516;
+
+/// Whether a syscall result is one of the kernel-internal restart codes
+/// (-ERESTARTSYS, ...): no program sees them; on the way out the kernel
+/// restarts the call, or turns it into EINTR when it delivers a signal.
+pub fn is_restart_code(result: i64) -> bool {
+    matches!(
+        -result,
+        ERESTARTSYS | ERESTARTNOINTR | ERESTARTNOHAND | ERESTART_RESTARTBLOCK
+    )
+}
 
 // Kernel struct sizes (x86-64).
 const STAT_SIZE: u64 = 144;
@@ -339,10 +349,7 @@ pub(super) fn le_u64(bytes: &[u8], offset: usize) -> u64 {
 
 /// EINTR or one of the restart codes: the call was interrupted by a signal.
 fn interrupted(errno: i64) -> bool {
-    matches!(
-        errno,
-        EINTR | ERESTARTSYS | ERESTARTNOINTR | ERESTARTNOHAND | ERESTART_RESTARTBLOCK
-    )
+    errno == EINTR || is_restart_code(-errno)
 }
 
 /// The few syscalls that write tracee memory even when they fail.

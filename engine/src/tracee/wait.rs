@@ -91,6 +91,8 @@ pub fn wait_any_until_alarm(alarm: &WaitAlarm) -> Result<Option<WaitResult>, Tra
 pub struct WaitAlarm {
     timer: libc::timer_t,
     armed: bool,
+    /// The set holding only the alarm's signal.
+    set: libc::sigset_t,
 }
 
 extern "C" fn ignore_signal(_: libc::c_int) {}
@@ -139,33 +141,31 @@ impl WaitAlarm {
         let alarm = WaitAlarm {
             timer,
             armed: false,
+            set: alarm_set(),
         };
         alarm.block();
         Ok(alarm)
     }
 
     fn block(&self) {
-        let set = alarm_set();
         // SAFETY: changes this thread's signal mask; `set` is a valid sigset.
-        unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+        unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &self.set, std::ptr::null_mut()) };
     }
 
     fn unblock(&self) {
-        let set = alarm_set();
         // SAFETY: as in `block`.
-        unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut()) };
+        unsafe { libc::pthread_sigmask(libc::SIG_UNBLOCK, &self.set, std::ptr::null_mut()) };
     }
 
     /// Consumes a tick that fired while the signal was blocked.
     fn take_pending(&self) -> bool {
-        let set = alarm_set();
         let zero = libc::timespec {
             tv_sec: 0,
             tv_nsec: 0,
         };
         // SAFETY: sigtimedwait with a zero timeout only dequeues a pending
         // signal of `set`; no siginfo is asked for.
-        unsafe { libc::sigtimedwait(&set, std::ptr::null_mut(), &zero) == Self::signal() }
+        unsafe { libc::sigtimedwait(&self.set, std::ptr::null_mut(), &zero) == Self::signal() }
     }
 
     /// Fires every `period` until disarmed (periodic, so that a tick lost
