@@ -109,29 +109,27 @@ fn dump_lists_events_as_text_and_json() {
         .ends_with("hello"));
     assert!(lines
         .iter()
-        .any(|l| l["event"]["kind"]["Syscall"]["output"] == "Stdout"));
+        .any(|l| l["event"]["kind"]["Syscall"]["output"]["stream"] == "Stdout"));
     assert_eq!(lines.last().unwrap()["end"]["exit_code"], 0);
 }
 
 /// A trace whose recorded registers disagree with what the program does:
 /// replay stops at that event, names it and the registers, exits 1.
-#[test]
-fn divergence_names_event_syscall_and_registers() {
-    use rewind_engine::trace::{EventKind, Regs, TraceReader, TraceWriter};
-    let tmp = tempfile::tempdir().unwrap();
-    let (rec, trace) = record(tmp.path(), &[&fixture("hello")], b"");
-    assert_eq!(rec.code, Some(0));
-    let reader = TraceReader::open(&trace).unwrap();
-    let tampered = tmp.path().join("tampered");
-    let mut writer = TraceWriter::create(&tampered, reader.header()).unwrap();
+/// Copies `trace` to `dest`, letting `change` edit events; returns the index
+/// of the first event `change` edited (it returns true for those).
+fn tamper(
+    trace: &Path,
+    dest: &Path,
+    mut change: impl FnMut(&mut rewind_engine::trace::Event) -> bool,
+) -> Option<u64> {
+    use rewind_engine::trace::{TraceReader, TraceWriter};
+    let reader = TraceReader::open(trace).unwrap();
+    let mut writer = TraceWriter::create(dest, reader.header()).unwrap();
     let mut stream = reader.events().unwrap();
     let mut index = 0;
     let mut changed = None;
     while let Some(mut event) = stream.next_event().unwrap() {
-        let is_write =
-            matches!(event.kind, EventKind::Syscall { nr, .. } if nr == libc::SYS_write as u64);
-        if is_write && changed.is_none() {
-            event.regs.0[Regs::RDX] += 1;
+        if changed.is_none() && change(&mut event) {
             changed = Some(index);
         }
         writer.append(&event).unwrap();
@@ -139,9 +137,27 @@ fn divergence_names_event_syscall_and_registers() {
     }
     for entry in std::fs::read_dir(trace.join("files")).unwrap() {
         let p = entry.unwrap().path();
-        std::fs::copy(&p, tampered.join("files").join(p.file_name().unwrap())).unwrap();
+        std::fs::copy(&p, dest.join("files").join(p.file_name().unwrap())).unwrap();
     }
     writer.finish(stream.end().unwrap()).unwrap();
+    changed
+}
+
+#[test]
+fn divergence_names_event_syscall_and_registers() {
+    use rewind_engine::trace::{EventKind, Regs};
+    let tmp = tempfile::tempdir().unwrap();
+    let (rec, trace) = record(tmp.path(), &[&fixture("hello")], b"");
+    assert_eq!(rec.code, Some(0));
+    let tampered = tmp.path().join("tampered");
+    let changed = tamper(&trace, &tampered, |event| {
+        let is_write =
+            matches!(event.kind, EventKind::Syscall { nr, .. } if nr == libc::SYS_write as u64);
+        if is_write {
+            event.regs.0[Regs::RDX] += 1;
+        }
+        is_write
+    });
     let out = replay_check(&tampered);
     assert_eq!(out.code, Some(1), "{}", out.stderr_text());
     let err = out.stderr_text();
@@ -149,6 +165,34 @@ fn divergence_names_event_syscall_and_registers() {
     assert!(err.contains(&format!("diverged at event {index}")), "{err}");
     assert!(err.contains("syscall write"), "{err}");
     assert!(err.contains("rdx"), "{err}");
+}
+
+/// Output is checked, not only re-emitted: a replay whose bytes differ from
+/// the recorded ones (here: the recorded digest of the first line) fails at
+/// that write, before emitting them.
+#[test]
+fn replayed_output_that_differs_is_a_divergence() {
+    use rewind_engine::trace::EventKind;
+    let tmp = tempfile::tempdir().unwrap();
+    let (rec, trace) = record(tmp.path(), &[&fixture("hello")], b"");
+    assert_eq!(rec.code, Some(0));
+    let tampered = tmp.path().join("tampered");
+    let changed = tamper(&trace, &tampered, |event| match &mut event.kind {
+        EventKind::Syscall {
+            output: Some(out), ..
+        } => {
+            out.crc32 ^= 1;
+            true
+        }
+        _ => false,
+    });
+    let index = changed.expect("hello writes to stdout");
+    let out = replay_check(&tampered);
+    assert_eq!(out.code, Some(1), "{}", out.stderr_text());
+    let err = out.stderr_text();
+    assert!(err.contains(&format!("diverged at event {index}")), "{err}");
+    assert!(err.contains("wrote different bytes to"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing unchecked was emitted");
 }
 
 /// `rewind demo`: records the bundled program and debugs it backwards; the

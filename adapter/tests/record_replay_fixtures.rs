@@ -63,4 +63,8 @@ fixture_tests! {
     musl_spin: "spin-musl", &[], b"", 0, "flag=42";
     spin: "spin", &[], b"", 0, "flag=42";
     spin_o2: "spin-O2", &[], b"", 0, "fired=1";
+    // Writes in flight at once from many processes / threads to one pipe:
+    // the replay re-emits them in the order they reached the pipe.
+    fork_tree_50_children: "forktree", &["50"], b"", 0, "parent: 50 children, 0 failed";
+    threads_writing_one_pipe: "pipe_writers", &[], b"", 0, "writer 3 line 199";
 }

@@ -46,3 +46,53 @@ fn cargo_version() {
     let rec = record_and_replay(&["cargo", "--version"], b"", 0);
     assert!(rec.stdout_text().starts_with("cargo "));
 }
+
+/// The program gets SIGPIPE's default action, as from a shell, although
+/// rewind itself (a Rust program) ignores SIGPIPE: `yes` dies of it quietly.
+#[test]
+fn sigpipe_is_default_for_the_program() {
+    let rec = record_and_replay(&["sh", "-c", "yes | head -n 1"], b"", 0);
+    assert_eq!(rec.stdout_text(), "y\n");
+    assert_eq!(rec.program_stderr(), "", "yes must not see EPIPE");
+}
+
+/// Signals ignored and blocked where rewind was started are inherited by the
+/// program (as exec passes them on) and replay starts it with the same: the
+/// kernel's view of them, as the program reads it, replays exactly.
+#[test]
+fn inherited_signal_state_is_recorded_and_replayed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = tmp.path().join("trace");
+    // python3 sets the state and execs rewind, which records grep.
+    let script = "import os, signal, sys\n\
+         signal.signal(signal.SIGINT, signal.SIG_IGN)\n\
+         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})\n\
+         os.execv(sys.argv[1], sys.argv[1:])\n";
+    let rec = common::run_bounded(
+        "python3",
+        &[
+            "-c",
+            script,
+            env!("CARGO_BIN_EXE_rewind"),
+            "record",
+            "-o",
+            trace.to_str().unwrap(),
+            "--",
+            "grep",
+            "-E",
+            "^Sig(Blk|Ign)",
+            "/proc/self/status",
+        ],
+    );
+    assert_eq!(rec.code, Some(0), "{}", rec.stderr_text());
+    let text = rec.stdout_text();
+    let field = |name: &str| {
+        let line = text.lines().find(|l| l.starts_with(name)).unwrap();
+        u64::from_str_radix(line.split_whitespace().nth(1).unwrap(), 16).unwrap()
+    };
+    assert_ne!(field("SigIgn:") & (1 << (libc::SIGINT - 1)), 0, "{text}");
+    assert_ne!(field("SigBlk:") & (1 << (libc::SIGUSR1 - 1)), 0, "{text}");
+    let rep = common::replay_check(&trace);
+    assert_eq!(rep.code, Some(0), "{}", rep.stderr_text());
+    assert_eq!(rep.stdout_text(), text);
+}

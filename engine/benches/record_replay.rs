@@ -77,6 +77,7 @@ fn record_and_replay(exe: &Path, args: &[&str], scratch: &Path) -> Measured {
                 .into_owned(),
             trace_dir: dir.clone(),
             stdio: None,
+            signals: rewind_engine::spawn::inheritable_signals(),
             cancel: None,
         };
         let start = Instant::now();

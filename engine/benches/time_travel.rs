@@ -52,6 +52,7 @@ fn record(exe: &Path, args: &[&str], dir: &Path) -> PathBuf {
         cwd: dir.to_string_lossy().into_owned(),
         trace_dir: trace.clone(),
         stdio: None,
+        signals: rewind_engine::spawn::inheritable_signals(),
         cancel: None,
     })
     .expect("record");

@@ -4,6 +4,7 @@
 use std::ffi::CString;
 use thiserror::Error;
 
+use crate::trace::InitialSignals;
 use crate::tracee::{self, Stop, TraceeError};
 
 #[derive(Debug, Error)]
@@ -31,6 +32,91 @@ pub struct SpawnSpec {
     /// Descriptors to become the program's stdin, stdout and stderr (the
     /// caller keeps them open until the spawn returns); `None`: inherit ours.
     pub stdio: Option<[std::os::fd::RawFd; 3]>,
+    /// The signal mask and ignored signals the program starts with, set
+    /// explicitly in the child so they never depend on the tracer's own.
+    pub signals: InitialSignals,
+}
+
+/// The kernel's `struct sigaction` for `rt_sigaction` (x86-64 layout).
+#[repr(C)]
+#[derive(Default)]
+struct KernelSigaction {
+    handler: usize,
+    flags: u64,
+    restorer: usize,
+    mask: u64,
+}
+
+/// Signals the kernel lets a disposition be set for (not SIGKILL/SIGSTOP).
+fn settable_signals() -> impl Iterator<Item = i32> {
+    (1..=64).filter(|&s| s != libc::SIGKILL && s != libc::SIGSTOP)
+}
+
+/// The signal state a program started by the calling thread would inherit:
+/// this thread's mask and the process's ignored signals, except SIGPIPE,
+/// which Rust's runtime ignores for itself and gives back to child
+/// programs as default (as `std::process::Command` does).
+pub fn inheritable_signals() -> InitialSignals {
+    let mut blocked = 0u64;
+    // SAFETY: rt_sigprocmask with a null new set only writes 8 bytes to `blocked`.
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_BLOCK,
+            std::ptr::null::<u64>(),
+            &mut blocked as *mut u64,
+            8usize,
+        );
+    }
+    let mut ignored = 0u64;
+    for sig in settable_signals().filter(|&s| s != libc::SIGPIPE) {
+        let mut old = KernelSigaction::default();
+        // SAFETY: a null new action only reads the disposition into `old`.
+        let rc = unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigaction,
+                sig,
+                std::ptr::null::<KernelSigaction>(),
+                &mut old as *mut KernelSigaction,
+                8usize,
+            )
+        };
+        if rc == 0 && old.handler == libc::SIG_IGN {
+            ignored |= 1 << (sig - 1);
+        }
+    }
+    InitialSignals { blocked, ignored }
+}
+
+/// In the forked child: makes `signals` the state exec passes on.
+///
+/// # Safety
+/// Only raw syscalls on plain data: safe to call between fork and exec.
+unsafe fn apply_signals(signals: &InitialSignals) {
+    for sig in settable_signals() {
+        let action = KernelSigaction {
+            handler: if signals.ignored & (1 << (sig - 1)) != 0 {
+                libc::SIG_IGN
+            } else {
+                libc::SIG_DFL
+            },
+            ..KernelSigaction::default()
+        };
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            sig,
+            &action as *const KernelSigaction,
+            std::ptr::null_mut::<KernelSigaction>(),
+            8usize,
+        );
+    }
+    libc::syscall(
+        libc::SYS_rt_sigprocmask,
+        libc::SIG_SETMASK,
+        &signals.blocked as *const u64,
+        std::ptr::null_mut::<u64>(),
+        8usize,
+    );
 }
 
 const PTRACE_OPTIONS: libc::c_int = libc::PTRACE_O_TRACESYSGOOD
@@ -108,6 +194,7 @@ pub fn spawn(spec: &SpawnSpec) -> Result<i32, SpawnError> {
         unsafe {
             libc::ptrace(libc::PTRACE_TRACEME, 0, 0usize, 0usize);
             libc::kill(libc::getpid(), libc::SIGSTOP);
+            apply_signals(&spec.signals);
             let persona = libc::personality(0xffff_ffff);
             libc::personality(
                 (persona as libc::c_ulong) | libc::ADDR_NO_RANDOMIZE as libc::c_ulong,

@@ -325,6 +325,7 @@ fn watchpoint_backward_finds_the_syscall_that_wrote() {
         cwd: tmp.path().to_string_lossy().into_owned(),
         trace_dir: trace.clone(),
         stdio: None,
+        signals: rewind_engine::spawn::inheritable_signals(),
         cancel: None,
     })
     .unwrap();
@@ -438,7 +439,7 @@ fn pause_stops_a_long_run_promptly_at_a_named_position() {
 #[test]
 fn deep_in_a_hot_loop_random_ops() {
     use rewind_engine::session::{Position, Segment};
-    use rewind_engine::trace::{EventKind, OutputStream, TraceReader};
+    use rewind_engine::trace::{EventKind, OutputStream, RecordedOutput, TraceReader};
     let tmp = tempfile::tempdir().unwrap();
     let trace = record_fixture(tmp.path(), "hotloop-O2", &["111000"]);
     // The boundary right after `start` is written: the loop follows.
@@ -451,7 +452,10 @@ fn deep_in_a_hot_loop_random_ops() {
             matches!(
                 e.kind,
                 EventKind::Syscall {
-                    output: Some(OutputStream::Stdout),
+                    output: Some(RecordedOutput {
+                        stream: OutputStream::Stdout,
+                        ..
+                    }),
                     ..
                 }
             )

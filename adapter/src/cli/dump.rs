@@ -33,6 +33,11 @@ pub fn run(dir: Option<PathBuf>, json: bool) -> Result<ExitCode> {
             header.cpu.leaves.len()
         )?;
         writeln!(out, "progress   {:?}", header.progress_mode)?;
+        writeln!(
+            out,
+            "signals    blocked {:#x}, ignored {:#x} (bit N-1: signal N)",
+            header.initial_signals.blocked, header.initial_signals.ignored
+        )?;
     }
     let mut stream = reader.events()?;
     let mut index = 0u64;
@@ -99,7 +104,9 @@ pub fn line(index: u64, event: &Event) -> String {
                     format!(" [exec {} as files/{}]", image.path, image.exe_file)
                 }
             };
-            let out = output.map(|o| format!(" [{o:?}]")).unwrap_or_default();
+            let out = output
+                .map(|o| format!(" [{:?}]", o.stream))
+                .unwrap_or_default();
             let args = args
                 .iter()
                 .map(|a| format!("{a:#x}"))

@@ -43,6 +43,7 @@ pub fn run(output: Option<PathBuf>, program: Vec<String>) -> Result<ExitCode> {
         cwd: cwd.to_string_lossy().into_owned(),
         trace_dir: dir.clone(),
         stdio: None,
+        signals: rewind_engine::spawn::inheritable_signals(),
         cancel: None,
     };
     let summary = record::record(&opts)

@@ -148,6 +148,7 @@ mod tests {
             cwd: dir.to_string_lossy().into_owned(),
             trace_dir: dir.join("trace"),
             stdio: None,
+            signals: rewind_engine::spawn::inheritable_signals(),
             cancel: None,
         };
         Box::new(move || {

@@ -201,6 +201,7 @@ fn prepare_recording(
             cwd: cwd.to_string_lossy().into_owned(),
             trace_dir: dir,
             stdio: Some(stdio),
+            signals: rewind_engine::spawn::inheritable_signals(),
             cancel: Some(cancel),
         },
         name,

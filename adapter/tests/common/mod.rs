@@ -67,7 +67,16 @@ impl Outcome {
 
 /// Runs `rewind ARGS` with `stdin` and a time limit that fails the test.
 pub fn rewind(args: &[&str], stdin: &[u8], limit: Duration) -> Outcome {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rewind"))
+    run_with_limit(env!("CARGO_BIN_EXE_rewind"), args, stdin, limit)
+}
+
+/// Runs `program ARGS` with no input, failing the test after [`LIMIT`].
+pub fn run_bounded(program: &str, args: &[&str]) -> Outcome {
+    run_with_limit(program, args, b"", LIMIT)
+}
+
+fn run_with_limit(program: &str, args: &[&str], stdin: &[u8], limit: Duration) -> Outcome {
+    let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -102,7 +111,7 @@ pub fn rewind(args: &[&str], stdin: &[u8], limit: Duration) -> Outcome {
             let _ = child.wait();
             let stderr = err_reader.join().unwrap();
             panic!(
-                "rewind {args:?} did not finish within {limit:?}; stderr so far:\n{}",
+                "{program} {args:?} did not finish within {limit:?}; stderr so far:\n{}",
                 String::from_utf8_lossy(&stderr)
             );
         }

@@ -44,6 +44,7 @@ fn start(name: &str, args: &[&str]) -> i32 {
         seccomp: false,
         cpu,
         stdio: None,
+        signals: Default::default(),
     })
     .expect("spawn");
     tracee::resume(pid, Resume::Cont, 0).unwrap();

@@ -56,6 +56,9 @@ pub struct RecordOptions {
     pub trace_dir: PathBuf,
     /// The program's stdin, stdout and stderr; `None`: the recorder's own.
     pub stdio: Option<[std::os::fd::RawFd; 3]>,
+    /// The signal state the program starts with (usually
+    /// [`spawn::inheritable_signals`]: what a shell would pass on).
+    pub signals: crate::trace::InitialSignals,
     /// Set from another thread to kill the program and stop recording
     /// (checked at every stop and at least every time slice).
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
@@ -110,6 +113,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordSummary, RecordError> {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0),
+        initial_signals: opts.signals,
     };
     let writer = TraceWriter::create(&opts.trace_dir, &header)?;
     let pid = spawn::spawn(&SpawnSpec {
@@ -120,6 +124,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordSummary, RecordError> {
         seccomp: true,
         cpu: cpu_index,
         stdio: opts.stdio,
+        signals: opts.signals,
     })?;
     let alarm = WaitAlarm::new()?;
     let mut rec = Recorder::new(writer, pid, opts.exe.clone(), alarm);

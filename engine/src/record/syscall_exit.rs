@@ -3,21 +3,9 @@
 
 use super::threads::Entry;
 use super::{file_id, RecordError, Recorder};
-use crate::syscalls::{self, Disposition, MemoryError, TraceeMemory};
-use crate::trace::{Event, EventKind, MemWrite, OutputStream, Regs, SyscallReplay};
+use crate::syscalls::{self, Disposition};
+use crate::trace::{Event, EventKind, MemWrite, OutputStream, RecordedOutput, Regs, SyscallReplay};
 use crate::tracee::ProcMem;
-
-struct MemReader<'a>(&'a ProcMem);
-
-impl TraceeMemory for MemReader<'_> {
-    fn read_bytes(&self, addr: u64, len: usize) -> Result<Vec<u8>, MemoryError> {
-        self.0.read(addr, len).map_err(|e| MemoryError::Io {
-            addr,
-            len,
-            source: std::io::Error::other(e),
-        })
-    }
-}
 
 fn is_error(result: i64) -> bool {
     (-4095..0).contains(&result)
@@ -66,8 +54,9 @@ impl Recorder {
                     (libc::SYS_restart_syscall, Some(interrupted)) => interrupted,
                     _ => (entry.nr, entry.args),
                 };
+                let stream = self.output_stream(tgid, entry, result);
                 let mem = self.mem(tgid)?;
-                let regions = syscalls::output_regions(nr, &args, result, &MemReader(mem))?;
+                let regions = syscalls::output_regions(nr, &args, result, mem)?;
                 for r in regions {
                     let bytes = mem.read(r.addr, r.len)?;
                     writes.push(MemWrite {
@@ -75,8 +64,12 @@ impl Recorder {
                         bytes,
                     });
                 }
-                if !is_error(result) {
-                    output = self.output_stream(tgid, entry);
+                if let Some(stream) = stream {
+                    let bytes = syscalls::written_bytes(entry.nr, &entry.args, result, mem)?;
+                    output = Some(RecordedOutput {
+                        stream,
+                        crc32: crc32fast::hash(&bytes),
+                    });
                 }
                 SyscallReplay::Emulate
             }
@@ -101,9 +94,10 @@ impl Recorder {
         })
     }
 
-    /// For write/writev: whether the fd is the recorder's own stdout/stderr.
-    fn output_stream(&self, tgid: i32, entry: &Entry) -> Option<OutputStream> {
-        if entry.nr as i64 != libc::SYS_write && entry.nr as i64 != libc::SYS_writev {
+    /// For a successful write from memory: whether the fd is the
+    /// recorder's own stdout/stderr.
+    fn output_stream(&self, tgid: i32, entry: &Entry, result: i64) -> Option<OutputStream> {
+        if is_error(result) || !syscalls::writes_from_memory(entry.nr) {
             return None;
         }
         let fd = entry.args[0];

@@ -2,7 +2,7 @@
 
 use super::threads::{At, RThread};
 use super::{OutputSink, ReplayError, Replayer};
-use crate::trace::{Event, EventKind, MemWrite, OutputStream, Regs, SyscallReplay};
+use crate::trace::{Event, EventKind, MemWrite, RecordedOutput, Regs, SyscallReplay};
 use crate::tracee::{self, Resume, Stop, SyscallInfoOp};
 
 /// What executing a syscall for real led to.
@@ -19,10 +19,6 @@ pub(super) struct Executed {
 pub(super) enum UntilVfork {
     Yes,
     No,
-}
-
-fn is_error(result: i64) -> bool {
-    (-4095..0).contains(&result)
 }
 
 impl Replayer {
@@ -300,9 +296,25 @@ impl Replayer {
                 for w in call.writes {
                     mem.write(w.addr, &w.bytes)?;
                 }
-                if let Some(stream) = call.output {
-                    let bytes = written_bytes(mem, call.nr, call.args, call.result)?;
-                    sink(stream, &bytes);
+                if let Some(recorded) = call.output {
+                    let bytes =
+                        crate::syscalls::written_bytes(call.nr, call.args, call.result, mem)
+                            .map_err(|e| self.divergence(event, e.to_string(), vec![]))?;
+                    let crc32 = crc32fast::hash(&bytes);
+                    if crc32 != recorded.crc32 {
+                        return Err(self.divergence(
+                            event,
+                            format!(
+                                "the program wrote different bytes to {:?} than it did while \
+                                 recording ({} bytes, CRC-32 {crc32:#010x}, recorded {:#010x})",
+                                recorded.stream,
+                                bytes.len(),
+                                recorded.crc32
+                            ),
+                            vec![],
+                        ));
+                    }
+                    sink(recorded.stream, &bytes);
                 }
                 let mut after = regs;
                 after.0[Regs::RAX] = call.result as u64;
@@ -568,33 +580,5 @@ pub(super) struct SyscallCall<'a> {
     pub args: &'a [u64; 6],
     pub result: i64,
     pub writes: &'a [MemWrite],
-    pub output: Option<OutputStream>,
-}
-
-/// The bytes a successful write/writev sent, read from replayed memory.
-fn written_bytes(
-    mem: &crate::tracee::ProcMem,
-    nr: u64,
-    args: &[u64; 6],
-    result: i64,
-) -> Result<Vec<u8>, ReplayError> {
-    if is_error(result) || result == 0 {
-        return Ok(Vec::new());
-    }
-    let total = result as usize;
-    if nr == libc::SYS_write as u64 {
-        return Ok(mem.read(args[1], total)?);
-    }
-    let mut out = Vec::with_capacity(total);
-    let count = args[2].min(1024);
-    for i in 0..count {
-        if out.len() >= total {
-            break;
-        }
-        let base = mem.read_u64(args[1] + i * 16)?;
-        let len = mem.read_u64(args[1] + i * 16 + 8)? as usize;
-        let take = len.min(total - out.len());
-        out.extend(mem.read(base, take)?);
-    }
-    Ok(out)
+    pub output: Option<RecordedOutput>,
 }

@@ -187,6 +187,7 @@ impl Replayer {
             // Every syscall of a replay is emulated; the replayed program's
             // own descriptors must never be the adapter's (DAP on stdio).
             stdio: Some([devnull.as_raw_fd(); 3]),
+            signals: header.initial_signals,
         })?;
         let mut rep = Replayer {
             trace_dir: dir.to_path_buf(),

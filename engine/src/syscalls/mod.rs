@@ -19,6 +19,7 @@ mod names;
 mod ops;
 mod regions;
 mod table;
+mod written;
 
 #[cfg(test)]
 mod tests;
@@ -27,6 +28,7 @@ pub use names::{lookup, lookup_by_name, name};
 pub(crate) use regions::ERESTART_RESTARTBLOCK;
 pub use regions::{is_restart_code, output_regions};
 pub use table::nr;
+pub use written::{writes_from_memory, written_bytes};
 
 /// The largest single output region [`output_regions`] reports (256 MiB).
 pub const MAX_REGION_LEN: usize = 256 << 20;

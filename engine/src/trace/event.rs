@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Version of the on-disk trace format. Bump on any incompatible change.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// General-purpose registers in the order of the kernel's `user_regs_struct`
 /// (r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi,
@@ -26,6 +26,16 @@ pub struct MemWrite {
 pub enum OutputStream {
     Stdout,
     Stderr,
+}
+
+/// Output a syscall sent to the recorder's stdout or stderr: replay re-emits
+/// the bytes it finds in the replayed program's memory and checks them
+/// against this digest, so that different output can never pass as a match.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordedOutput {
+    pub stream: OutputStream,
+    /// CRC-32 of the bytes written (their count is the syscall's result).
+    pub crc32: u32,
 }
 
 /// How replay re-enacts a recorded syscall.
@@ -118,7 +128,7 @@ pub enum EventKind {
         writes: Vec<MemWrite>,
         replay: SyscallReplay,
         /// Set when the syscall wrote to the recorder's stdout/stderr.
-        output: Option<OutputStream>,
+        output: Option<RecordedOutput>,
     },
     /// A signal delivered to the thread at this point (the thread's handler
     /// runs, or the default action is taken).
@@ -195,6 +205,18 @@ pub struct Header {
     pub executable: String,
     /// Seconds since the epoch when the recording started.
     pub recorded_at: u64,
+    /// Signal mask and ignored signals the program was started with (exec
+    /// keeps both); replay starts it with the same.
+    pub initial_signals: InitialSignals,
+}
+
+/// Signal state a program inherits across exec, as bit sets (bit N-1 is
+/// signal N): the blocked signals and the ignored ones (handlers do not
+/// survive exec).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct InitialSignals {
+    pub blocked: u64,
+    pub ignored: u64,
 }
 
 /// `Vec<u8>` as a byte string: compact in postcard and JSON-friendly.

@@ -16,6 +16,10 @@ fn header() -> Header {
         cwd: "/tmp".into(),
         executable: "/usr/bin/true".into(),
         recorded_at: 1_700_000_000,
+        initial_signals: InitialSignals {
+            blocked: 1 << (libc::SIGUSR1 - 1),
+            ignored: 1 << (libc::SIGINT - 1) | 1 << (libc::SIGQUIT - 1),
+        },
     }
 }
 
@@ -114,8 +118,14 @@ fn events(n: usize) -> Vec<Event> {
                         _ => SyscallReplay::ExecutePatchResult,
                     },
                     output: match rnd() % 3 {
-                        0 => Some(OutputStream::Stdout),
-                        1 => Some(OutputStream::Stderr),
+                        0 => Some(RecordedOutput {
+                            stream: OutputStream::Stdout,
+                            crc32: rnd() as u32,
+                        }),
+                        1 => Some(RecordedOutput {
+                            stream: OutputStream::Stderr,
+                            crc32: rnd() as u32,
+                        }),
                         _ => None,
                     },
                 },

@@ -85,3 +85,14 @@ impl ProcMem {
         Ok(out)
     }
 }
+
+/// The syscall rules read tracee memory through this.
+impl crate::syscalls::TraceeMemory for ProcMem {
+    fn read_bytes(&self, addr: u64, len: usize) -> Result<Vec<u8>, crate::syscalls::MemoryError> {
+        let mut buf = vec![0u8; len];
+        self.file
+            .read_exact_at(&mut buf, addr)
+            .map_err(|source| crate::syscalls::MemoryError::Io { addr, len, source })?;
+        Ok(buf)
+    }
+}

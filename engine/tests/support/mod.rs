@@ -45,6 +45,7 @@ pub fn record_fixture(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
         cwd: dir.to_string_lossy().into_owned(),
         trace_dir: trace.clone(),
         stdio: None,
+        signals: rewind_engine::spawn::inheritable_signals(),
         cancel: None,
     })
     .expect("record");
