@@ -218,3 +218,43 @@ pub fn wait_any() -> Result<WaitResult, TraceeError> {
 pub fn wait_tid(tid: i32) -> Result<WaitResult, TraceeError> {
     wait(tid)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// The recorder's own syscalls (here a raw blocking pipe read, which does
+    /// not retry EINTR, standing for its /proc reads and file copies) are
+    /// never interrupted by the alarm: its ticks are held until the wait.
+    #[test]
+    fn alarm_ticks_never_interrupt_other_syscalls() {
+        let mut alarm = WaitAlarm::new().unwrap();
+        alarm.arm(Duration::from_micros(200));
+        let mut fds = [0; 2];
+        // SAFETY: pipe writes two descriptors into `fds`.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        let writer = std::thread::spawn(move || {
+            // Keeps the read blocked across ~100 ticks of the alarm.
+            std::thread::sleep(Duration::from_millis(20));
+            // SAFETY: writes one byte from a valid buffer to the pipe.
+            unsafe { libc::write(fds[1], b"x".as_ptr().cast(), 1) }
+        });
+        let mut byte = 0u8;
+        // SAFETY: reads at most one byte into `byte`.
+        let n = unsafe { libc::read(fds[0], (&mut byte as *mut u8).cast(), 1) };
+        let err = std::io::Error::last_os_error();
+        assert_eq!(writer.join().unwrap(), 1);
+        assert_eq!(n, 1, "the read was interrupted: {err}");
+        assert!(
+            alarm.take_pending(),
+            "the held tick is still there for the wait"
+        );
+        alarm.disarm();
+        // SAFETY: closes the two descriptors opened above.
+        unsafe {
+            libc::close(fds[0]);
+            libc::close(fds[1]);
+        }
+    }
+}
