@@ -163,7 +163,7 @@ def program_lines(stderr_bytes):
 
 
 def one_round(rewind, name, argv, setup, base, rng):
-    """Records and replays once; returns None on success, else a reason."""
+    """Records and replays once; returns (None on success else a reason, pauses)."""
     work = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=base))
     if setup:
         setup(work)
@@ -171,13 +171,13 @@ def one_round(rewind, name, argv, setup, base, rng):
     trace = work / "trace"
     out = {k: open(work / k, "wb+") for k in ("rec.out", "rec.err", "rep.out", "rep.err")}
     try:
-        rec_code, _ = run_paused(
+        rec_code, rec_pauses = run_paused(
             [rewind, "record", "-o", str(trace), "--", *argv],
             work, env, out["rec.out"], out["rec.err"], rng,
         )
         if rec_code is None:
-            return f"recording hung (> {STEP_LIMIT_S} s)"
-        rep_code, _ = run_paused(
+            return f"recording hung (> {STEP_LIMIT_S} s)", rec_pauses
+        rep_code, rep_pauses = run_paused(
             [rewind, "replay", "--check", str(trace)],
             work, env, out["rep.out"], out["rep.err"], rng,
         )
@@ -185,21 +185,23 @@ def one_round(rewind, name, argv, setup, base, rng):
         for k, f in out.items():
             f.seek(0)
             data[k] = f.read()
+        pauses = rec_pauses + rep_pauses
         if rep_code is None:
-            return f"replay hung (> {STEP_LIMIT_S} s)"
+            return f"replay hung (> {STEP_LIMIT_S} s)", pauses
         rep_msgs = [l for l in data["rep.err"].decode(errors="replace").splitlines()
                     if l.startswith("rewind: ")]
         if rep_code != 0:
-            return f"replay exit {rep_code}: " + " | ".join(rep_msgs[-2:])
+            return f"replay exit {rep_code}: " + " | ".join(rep_msgs[-2:]), pauses
         if not any("replay matched the recording" in l for l in rep_msgs):
-            return "replay exited 0 without reporting a match: " + " | ".join(rep_msgs)
+            return "replay exited 0 without reporting a match: " + " | ".join(rep_msgs), pauses
         if data["rep.out"] != data["rec.out"]:
             return (f"replay said it matched but stdout differs "
-                    f"({len(data['rec.out'])} bytes recorded, {len(data['rep.out'])} replayed)")
+                    f"({len(data['rec.out'])} bytes recorded, {len(data['rep.out'])} replayed)",
+                    pauses)
         if program_lines(data["rep.err"]) != program_lines(data["rec.err"]):
-            return "replay said it matched but the program's stderr differs"
+            return "replay said it matched but the program's stderr differs", pauses
         shutil.rmtree(work)
-        return None
+        return None, pauses
     finally:
         for f in out.values():
             f.close()
@@ -251,14 +253,15 @@ def main():
                 if round_no > 0 and args.budget and time.monotonic() - start > args.budget:
                     continue
                 t0 = time.monotonic()
-                reason = one_round(rewind, name, argv, setup, base, rng)
+                reason, pauses = one_round(rewind, name, argv, setup, base, rng)
                 took = time.monotonic() - t0
                 ok = reason is None
                 tally = results.setdefault(name, [0, 0])
                 tally[0] += ok
                 tally[1] += 1
                 status = "ok" if ok else f"FAIL: {reason}"
-                print(f"  {name:14} round {round_no + 1:2}  {took:6.1f} s  {status}", flush=True)
+                print(f"  {name:14} round {round_no + 1:2}  {took:6.1f} s  {pauses:4} pauses  {status}",
+                      flush=True)
                 if not ok:
                     failures.append((name, round_no + 1, reason))
     finally:
