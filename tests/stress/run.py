@@ -68,6 +68,11 @@ GIT_SCRIPT = (
     "git log --oneline | wc -l"
 )
 
+SUBSHELLS = (
+    "for i in 1 2 3 4 5 6 7 8; do ( echo sub $i $(echo inner $i | tr a-z A-Z) ) & done; wait; "
+    "x=$(seq 1 50 | paste -sd+ | bc 2>/dev/null || echo nobc); echo sum $x"
+)
+
 # name -> (argv, setup(work dir) or None, needed executable or None)
 PROGRAMS = {
     "pipeline": (["sh", "-c", "seq 1 300000 | cat | wc -l"], None, "seq"),
@@ -78,6 +83,11 @@ PROGRAMS = {
     "gcc": (["gcc", "-O2", "-o", "small", "small.c"], setup_gcc, "gcc"),
     "make-j2": (["make", "-s", "-j2"], setup_make, "make"),
     "git": (["sh", "-c", GIT_SCRIPT], setup_git, "git"),
+    "xz-threads": (["sh", "-c", "seq 1 200000 | xz -T2 -1 | xz -d | wc -l"], None, "xz"),
+    "tar-gzip": (["sh", "-c", "tar czf - -C /usr/include linux | tar xzf - && ls linux | wc -l"],
+                 None, "tar"),
+    "forks-200": (["sh", "-c", "for i in $(seq 200); do /bin/true; done; echo forked"], None, None),
+    "bash-subshells": (["bash", "-c", SUBSHELLS], None, "bash"),
 }
 
 GIT_ENV = {
@@ -229,6 +239,8 @@ def main():
                 break
     if rewind is None or not Path(rewind).exists():
         sys.exit("stress: no rewind binary; run `cargo build --release` first")
+    # Rounds run in their own directories: the path must not be relative.
+    rewind = str(Path(rewind).resolve())
     seed = args.seed if args.seed is not None else random.randrange(1 << 32)
     rng = random.Random(seed)
     names = args.only.split(",") if args.only else list(PROGRAMS)
