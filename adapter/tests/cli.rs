@@ -172,16 +172,21 @@ fn divergence_names_event_syscall_and_registers() {
 /// that write, before emitting them.
 #[test]
 fn replayed_output_that_differs_is_a_divergence() {
-    use rewind_engine::trace::EventKind;
+    use rewind_engine::trace::{EventKind, OutputBytes, RecordedOutput};
     let tmp = tempfile::tempdir().unwrap();
     let (rec, trace) = record(tmp.path(), &[&fixture("hello")], b"");
     assert_eq!(rec.code, Some(0));
     let tampered = tmp.path().join("tampered");
     let changed = tamper(&trace, &tampered, |event| match &mut event.kind {
         EventKind::Syscall {
-            output: Some(out), ..
+            output:
+                Some(RecordedOutput {
+                    bytes: OutputBytes::InMemory { crc32 },
+                    ..
+                }),
+            ..
         } => {
-            out.crc32 ^= 1;
+            *crc32 ^= 1;
             true
         }
         _ => false,

@@ -96,3 +96,18 @@ fn inherited_signal_state_is_recorded_and_replayed() {
     assert_eq!(rep.code, Some(0), "{}", rep.stderr_text());
     assert_eq!(rep.stdout_text(), text);
 }
+
+/// `cat FILE` copies with copy_file_range: the bytes never pass through the
+/// program's memory, yet replay re-emits exactly what the recorded run printed.
+#[test]
+fn output_copied_in_the_kernel_is_re_emitted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("input.txt");
+    let text: String = (0..2000).map(|i| format!("line {i}\n")).collect();
+    std::fs::write(&file, &text).unwrap();
+    let path = file.to_str().unwrap();
+    let rec = record_and_replay(&["cat", path], b"", 0);
+    assert_eq!(rec.stdout_text(), text);
+    let rec = record_and_replay(&["sh", "-c", &format!("tail -c +7 {path}")], b"", 0);
+    assert_eq!(rec.stdout_text(), text[6..]);
+}

@@ -105,6 +105,7 @@ pub fn line(index: u64, event: &Event) -> String {
                 }
             };
             let out = output
+                .as_ref()
                 .map(|o| format!(" [{:?}]", o.stream))
                 .unwrap_or_default();
             let args = args

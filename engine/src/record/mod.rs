@@ -1,6 +1,7 @@
 //! Recording: run a program tree under ptrace and seccomp, one thread at a
 //! time, and write every nondeterministic effect to a trace (DESIGN §3, §5).
 
+mod copied_output;
 mod exec_image;
 mod signals;
 mod slice;

@@ -4,7 +4,9 @@
 use super::threads::Entry;
 use super::{file_id, RecordError, Recorder};
 use crate::syscalls::{self, Disposition};
-use crate::trace::{Event, EventKind, MemWrite, OutputStream, RecordedOutput, Regs, SyscallReplay};
+use crate::trace::{
+    Event, EventKind, MemWrite, OutputBytes, OutputStream, RecordedOutput, Regs, SyscallReplay,
+};
 use crate::tracee::ProcMem;
 
 fn is_error(result: i64) -> bool {
@@ -65,11 +67,15 @@ impl Recorder {
                     });
                 }
                 if let Some(stream) = stream {
-                    let bytes = syscalls::written_bytes(entry.nr, &entry.args, result, mem)?;
-                    output = Some(RecordedOutput {
-                        stream,
-                        crc32: crc32fast::hash(&bytes),
-                    });
+                    let bytes = if syscalls::writes_from_memory(entry.nr) {
+                        let bytes = syscalls::written_bytes(entry.nr, &entry.args, result, mem)?;
+                        OutputBytes::InMemory {
+                            crc32: crc32fast::hash(&bytes),
+                        }
+                    } else {
+                        super::copied_output::copied_bytes(tgid, entry.nr, &entry.args, result, mem)
+                    };
+                    output = Some(RecordedOutput { stream, bytes });
                 }
                 SyscallReplay::Emulate
             }
@@ -94,13 +100,17 @@ impl Recorder {
         })
     }
 
-    /// For a successful write from memory: whether the fd is the
-    /// recorder's own stdout/stderr.
+    /// For a successful write or in-kernel copy: whether the fd written is
+    /// the recorder's own stdout/stderr.
     fn output_stream(&self, tgid: i32, entry: &Entry, result: i64) -> Option<OutputStream> {
-        if is_error(result) || !syscalls::writes_from_memory(entry.nr) {
+        if result <= 0 {
             return None;
         }
-        let fd = entry.args[0];
+        let fd = if syscalls::writes_from_memory(entry.nr) {
+            entry.args[0]
+        } else {
+            super::copied_output::destination_fd(entry.nr, &entry.args)?
+        };
         let id = file_id(&format!("/proc/{tgid}/fd/{fd}"))?;
         let is_out = self.stdout_id == Some(id);
         let is_err = self.stderr_id == Some(id);

@@ -2,7 +2,7 @@
 
 use super::threads::{At, RThread};
 use super::{OutputSink, ReplayError, Replayer};
-use crate::trace::{Event, EventKind, MemWrite, RecordedOutput, Regs, SyscallReplay};
+use crate::trace::{Event, EventKind, MemWrite, OutputBytes, RecordedOutput, Regs, SyscallReplay};
 use crate::tracee::{self, Resume, Stop, SyscallInfoOp};
 
 /// What executing a syscall for real led to.
@@ -84,7 +84,7 @@ impl Replayer {
                     args,
                     result: *result,
                     writes,
-                    output: *output,
+                    output: output.as_ref(),
                 };
                 self.apply_syscall(event, regs, &call, replay, sink)
             }
@@ -297,24 +297,7 @@ impl Replayer {
                     mem.write(w.addr, &w.bytes)?;
                 }
                 if let Some(recorded) = call.output {
-                    let bytes =
-                        crate::syscalls::written_bytes(call.nr, call.args, call.result, mem)
-                            .map_err(|e| self.divergence(event, e.to_string(), vec![]))?;
-                    let crc32 = crc32fast::hash(&bytes);
-                    if crc32 != recorded.crc32 {
-                        return Err(self.divergence(
-                            event,
-                            format!(
-                                "the program wrote different bytes to {:?} than it did while \
-                                 recording ({} bytes, CRC-32 {crc32:#010x}, recorded {:#010x})",
-                                recorded.stream,
-                                bytes.len(),
-                                recorded.crc32
-                            ),
-                            vec![],
-                        ));
-                    }
-                    sink(recorded.stream, &bytes);
+                    self.emit_output(event, call, recorded, sink)?;
                 }
                 let mut after = regs;
                 after.0[Regs::RAX] = call.result as u64;
@@ -572,6 +555,52 @@ impl Replayer {
         self.thread_mut(event).queued_signal = Some(signo);
         Ok(Some(()))
     }
+
+    /// Re-emits a syscall's output: bytes from memory only after they match
+    /// the recorded digest; copied bytes from the trace; lost ones with a warning.
+    fn emit_output(
+        &mut self,
+        event: &Event,
+        call: &SyscallCall,
+        recorded: &RecordedOutput,
+        sink: &mut OutputSink,
+    ) -> Result<(), ReplayError> {
+        let expected = match &recorded.bytes {
+            OutputBytes::InMemory { crc32 } => *crc32,
+            OutputBytes::Copied(bytes) => {
+                sink(recorded.stream, bytes);
+                return Ok(());
+            }
+            OutputBytes::Lost => {
+                tracing::warn!(
+                    "event {}: the program copied {} bytes from a pipe or socket to {:?} \
+                     (splice/tee/sendfile); they were not recorded, so replay cannot re-emit them",
+                    self.index,
+                    call.result,
+                    recorded.stream
+                );
+                return Ok(());
+            }
+        };
+        let mem = self.stash.mem(self.thread(event)?.real_tgid)?;
+        let bytes = crate::syscalls::written_bytes(call.nr, call.args, call.result, mem)
+            .map_err(|e| self.divergence(event, e.to_string(), vec![]))?;
+        let crc32 = crc32fast::hash(&bytes);
+        if crc32 != expected {
+            return Err(self.divergence(
+                event,
+                format!(
+                    "the program wrote different bytes to {:?} than it did while recording \
+                     ({} bytes, CRC-32 {crc32:#010x}, recorded {expected:#010x})",
+                    recorded.stream,
+                    bytes.len(),
+                ),
+                vec![],
+            ));
+        }
+        sink(recorded.stream, &bytes);
+        Ok(())
+    }
 }
 
 /// The recorded arguments and outcome of one syscall.
@@ -580,5 +609,5 @@ pub(super) struct SyscallCall<'a> {
     pub args: &'a [u64; 6],
     pub result: i64,
     pub writes: &'a [MemWrite],
-    pub output: Option<RecordedOutput>,
+    pub output: Option<&'a RecordedOutput>,
 }

@@ -28,14 +28,27 @@ pub enum OutputStream {
     Stderr,
 }
 
-/// Output a syscall sent to the recorder's stdout or stderr: replay re-emits
-/// the bytes it finds in the replayed program's memory and checks them
-/// against this digest, so that different output can never pass as a match.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+/// Output a syscall sent to the recorder's stdout or stderr, which replay
+/// re-emits.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct RecordedOutput {
     pub stream: OutputStream,
-    /// CRC-32 of the bytes written (their count is the syscall's result).
-    pub crc32: u32,
+    pub bytes: OutputBytes,
+}
+
+/// Where replay finds the bytes of a [`RecordedOutput`].
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub enum OutputBytes {
+    /// Taken from the program's memory (write, writev, pwrite...): replay
+    /// re-reads them there and checks them against this CRC-32, so that
+    /// different output can never pass as a match.
+    InMemory { crc32: u32 },
+    /// Copied by the kernel from a regular file (sendfile, copy_file_range,
+    /// splice): the bytes themselves, read back from that file.
+    Copied(#[serde(with = "serde_bytes_compat")] Vec<u8>),
+    /// Copied from a pipe or socket: gone before the recorder could see
+    /// them. Replay warns that it cannot re-emit them.
+    Lost,
 }
 
 /// How replay re-enacts a recorded syscall.

@@ -117,14 +117,20 @@ fn events(n: usize) -> Vec<Event> {
                         1 => SyscallReplay::Execute,
                         _ => SyscallReplay::ExecutePatchResult,
                     },
-                    output: match rnd() % 3 {
+                    output: match rnd() % 4 {
                         0 => Some(RecordedOutput {
                             stream: OutputStream::Stdout,
-                            crc32: rnd() as u32,
+                            bytes: OutputBytes::InMemory {
+                                crc32: rnd() as u32,
+                            },
                         }),
                         1 => Some(RecordedOutput {
                             stream: OutputStream::Stderr,
-                            crc32: rnd() as u32,
+                            bytes: OutputBytes::Copied(rnd().to_le_bytes().to_vec()),
+                        }),
+                        2 => Some(RecordedOutput {
+                            stream: OutputStream::Stdout,
+                            bytes: OutputBytes::Lost,
                         }),
                         _ => None,
                     },
