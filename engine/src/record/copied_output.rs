@@ -8,14 +8,32 @@ use std::os::unix::fs::FileExt;
 use crate::trace::OutputBytes;
 use crate::tracee::ProcMem;
 
-/// The descriptor an in-kernel copy writes to, for the syscalls this module knows.
+/// The descriptors of an in-kernel copy, for the syscalls this module knows.
+struct Copy {
+    destination_fd: u64,
+    source_fd: u64,
+    /// Address of the source offset the kernel advances; 0: the file position.
+    source_offset_ptr: u64,
+}
+
+fn copy_of(nr: u64, args: &[u64; 6]) -> Option<Copy> {
+    let (destination_fd, source_fd, source_offset_ptr) = match nr as i64 {
+        libc::SYS_sendfile => (args[0], args[1], args[2]),
+        libc::SYS_copy_file_range | libc::SYS_splice => (args[2], args[0], args[1]),
+        // tee copies between two pipes: its source is never a regular file.
+        libc::SYS_tee => (args[1], args[0], 0),
+        _ => return None,
+    };
+    Some(Copy {
+        destination_fd,
+        source_fd,
+        source_offset_ptr,
+    })
+}
+
+/// The descriptor an in-kernel copy writes to.
 pub(super) fn destination_fd(nr: u64, args: &[u64; 6]) -> Option<u64> {
-    match nr as i64 {
-        libc::SYS_sendfile => Some(args[0]),
-        libc::SYS_copy_file_range | libc::SYS_splice => Some(args[2]),
-        libc::SYS_tee => Some(args[1]),
-        _ => None,
-    }
+    copy_of(nr, args).map(|c| c.destination_fd)
 }
 
 /// The `result` bytes a successful in-kernel copy took from its source, read
@@ -28,10 +46,13 @@ pub(super) fn copied_bytes(
     result: i64,
     mem: &ProcMem,
 ) -> OutputBytes {
-    let (source_fd, offset_ptr) = match nr as i64 {
-        libc::SYS_sendfile => (args[1], args[2]),
-        libc::SYS_copy_file_range | libc::SYS_splice => (args[0], args[1]),
-        _ => return OutputBytes::Lost,
+    let Some(Copy {
+        source_fd,
+        source_offset_ptr: offset_ptr,
+        ..
+    }) = copy_of(nr, args)
+    else {
+        return OutputBytes::Lost;
     };
     let path = format!("/proc/{tgid}/fd/{source_fd}");
     let Ok(file) = std::fs::File::open(&path) else {

@@ -120,6 +120,31 @@ pub fn output_regions(
     Ok(ctx.out)
 }
 
+/// The memory a successful write-like syscall took its `result` bytes from:
+/// the buffer at `args[1]` for write/pwrite64 (`iovecs: false`), else spread in
+/// order over the iovec array at `args[1]` with `args[2]` entries.
+pub(super) fn source_regions(
+    name: &'static str,
+    iovecs: bool,
+    args: &[u64; 6],
+    result: i64,
+    mem: &dyn TraceeMemory,
+) -> Result<Vec<Region>, SyscallError> {
+    let mut ctx = Ctx {
+        name,
+        args,
+        result,
+        mem,
+        out: Vec::new(),
+    };
+    if iovecs {
+        ctx.spread_iov(ctx.arg(1), ctx.arg(2), ctx.count(), false)?;
+    } else {
+        ctx.push_result(ctx.arg(1))?;
+    }
+    Ok(ctx.out)
+}
+
 /// State shared by the per-syscall rules: the call, tracee memory, and the
 /// regions found so far.
 pub(super) struct Ctx<'a> {

@@ -1,7 +1,8 @@
 //! The bytes a write-like syscall took from the program's memory: what the
 //! recorder digests and replay re-emits for output to stdout/stderr.
 
-use super::{SyscallError, TraceeMemory, MAX_IOV_COUNT};
+use super::regions::source_regions;
+use super::{SyscallError, TraceeMemory};
 
 /// The syscalls that write a buffer or an iovec array from memory to a file
 /// descriptor (their data can be re-read from the program's memory).
@@ -32,25 +33,13 @@ pub fn written_bytes(
     if result <= 0 {
         return Ok(Vec::new());
     }
-    let read = |addr: u64, len: usize| {
-        mem.read_bytes(addr, len)
-            .map_err(|source| SyscallError::Memory { syscall, source })
-    };
-    let total = result as usize;
-    if nr == libc::SYS_write || nr == libc::SYS_pwrite64 {
-        return read(args[1], total);
-    }
-    let mut out = Vec::with_capacity(total);
-    let count = args[2].min(MAX_IOV_COUNT as u64);
-    for i in 0..count {
-        if out.len() >= total {
-            break;
-        }
-        let iov = read(args[1] + i * 16, 16)?;
-        let base = u64::from_le_bytes(iov[..8].try_into().unwrap());
-        let len = u64::from_le_bytes(iov[8..].try_into().unwrap()) as usize;
-        let take = len.min(total - out.len());
-        out.extend(read(base, take)?);
+    let iovecs = nr != libc::SYS_write && nr != libc::SYS_pwrite64;
+    let mut out = Vec::with_capacity(result as usize);
+    for r in source_regions(syscall, iovecs, args, result, mem)? {
+        let bytes = mem
+            .read_bytes(r.addr, r.len)
+            .map_err(|source| SyscallError::Memory { syscall, source })?;
+        out.extend(bytes);
     }
     Ok(out)
 }
