@@ -111,3 +111,53 @@ fn output_copied_in_the_kernel_is_re_emitted() {
     let rec = record_and_replay(&["sh", "-c", &format!("tail -c +7 {path}")], b"", 0);
     assert_eq!(rec.stdout_text(), text[6..]);
 }
+
+/// vmsplice of the program's memory into stdout (a pipe here) is output
+/// from memory: checked against its digest and re-emitted.
+#[test]
+fn vmsplice_to_stdout_is_re_emitted() {
+    let script = "import ctypes\n\
+         text = b'spliced from memory\\n'\n\
+         buf = ctypes.create_string_buffer(text, len(text))\n\
+         class Iovec(ctypes.Structure):\n    \
+             _fields_ = [('base', ctypes.c_void_p), ('len', ctypes.c_size_t)]\n\
+         iov = Iovec(ctypes.addressof(buf), len(text))\n\
+         libc = ctypes.CDLL(None, use_errno=True)\n\
+         n = libc.vmsplice(1, ctypes.byref(iov), 1, 0)\n\
+         assert n == len(text), ctypes.get_errno()\n";
+    let rec = record_and_replay(&["python3", "-c", script], b"", 0);
+    assert_eq!(rec.stdout_text(), "spliced from memory\n");
+}
+
+/// Bytes spliced from a pipe to stdout are consumed from the pipe, so the
+/// recording cannot hold them: replay says so, names the event, and
+/// `--check` fails rather than claim a match.
+#[test]
+fn output_spliced_from_a_pipe_is_reported_not_matched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let script = "import os\n\
+         r, w = os.pipe()\n\
+         os.write(w, b'through a pipe\\n')\n\
+         print('before', flush=True)\n\
+         assert os.splice(r, 1, 15) == 15\n\
+         print('after', flush=True)\n";
+    let (rec, trace) = common::record(tmp.path(), &["python3", "-c", script], b"");
+    assert_eq!(rec.code, Some(0), "{}", rec.stderr_text());
+    assert_eq!(rec.stdout_text(), "before\nthrough a pipe\nafter\n");
+    let rep = common::replay_check(&trace);
+    assert_eq!(rep.code, Some(1), "{}", rep.stderr_text());
+    assert_eq!(rep.stdout_text(), "before\nafter\n");
+    let stderr = rep.stderr_text();
+    assert!(
+        stderr.contains("replay could not re-emit all the program's output: 15 bytes"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("replay matched"), "{stderr}");
+    let plain = common::rewind(&["replay", trace.to_str().unwrap()], b"", common::LIMIT);
+    assert_eq!(plain.code, Some(0), "{}", plain.stderr_text());
+    assert!(
+        plain.stderr_text().contains("at event "),
+        "{}",
+        plain.stderr_text()
+    );
+}

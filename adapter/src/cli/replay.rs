@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rewind_engine::replay::{self, ReplayError};
+use rewind_engine::replay::{self, ReplayError, UnrecordedOutput};
 use rewind_engine::trace::OutputStream;
 
 use super::paths;
@@ -29,6 +29,12 @@ pub fn run(dir: Option<PathBuf>, check: bool) -> Result<ExitCode> {
         Err(e) => return Err(e).with_context(|| format!("replaying {}", dir.display())),
     };
     let _ = std::io::stdout().flush();
+    if let Some(notice) = unrecorded_notice(&summary.unrecorded_output) {
+        eprintln!("rewind: {notice}");
+        if check {
+            return Ok(ExitCode::from(1));
+        }
+    }
     match summary.recorded_exit {
         None => {
             eprintln!(
@@ -56,4 +62,25 @@ pub fn run(dir: Option<PathBuf>, check: bool) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a replay could not re-emit, said plainly: such a replay's output is
+/// not the recording's, so `--check` fails on it.
+fn unrecorded_notice(unrecorded: &[UnrecordedOutput]) -> Option<String> {
+    let first = unrecorded.first()?;
+    let total: u64 = unrecorded.iter().map(|u| u.bytes).sum();
+    let more = match unrecorded.len() {
+        1 => String::new(),
+        n => format!(" (and at {} later events)", n - 1),
+    };
+    Some(format!(
+        "replay could not re-emit all the program's output: {total} bytes it copied from a pipe \
+         or socket to {} in the kernel (splice, tee or sendfile), first at event {}{more}, are not \
+         in the recording; everything else replayed exactly",
+        match first.stream {
+            OutputStream::Stdout => "stdout",
+            OutputStream::Stderr => "stderr",
+        },
+        first.event,
+    ))
 }

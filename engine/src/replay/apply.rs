@@ -579,6 +579,11 @@ impl Replayer {
                     call.result,
                     recorded.stream
                 );
+                self.unrecorded_output.push(super::UnrecordedOutput {
+                    event: self.index,
+                    stream: recorded.stream,
+                    bytes: call.result.max(0) as u64,
+                });
                 return Ok(());
             }
         };

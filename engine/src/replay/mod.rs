@@ -81,6 +81,19 @@ pub struct ReplaySummary {
     pub recorded_exit: Option<i32>,
     /// The exit status the replayed program ended with, when seen.
     pub replayed_exit: Option<i32>,
+    /// Output the recording could not hold, so replay did not re-emit it
+    /// (nor check it): a replay with any is not an exact one.
+    pub unrecorded_output: Vec<UnrecordedOutput>,
+}
+
+/// Output the program wrote that the trace does not hold: bytes the kernel
+/// copied from a pipe or socket to stdout/stderr (splice, tee, sendfile).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnrecordedOutput {
+    /// Index of the syscall event that wrote it.
+    pub event: u64,
+    pub stream: OutputStream,
+    pub bytes: u64,
 }
 
 /// Human-readable name of an event kind, for messages.
@@ -141,6 +154,8 @@ pub struct Replayer {
     stash: Stash,
     root_real: i32,
     replayed_exit: Option<i32>,
+    /// Output replay met but could not re-emit, in event order.
+    unrecorded_output: Vec<UnrecordedOutput>,
     index: u64,
     trace_dir: PathBuf,
     /// Address of a `syscall` instruction in the live process (for
@@ -198,6 +213,7 @@ impl Replayer {
             stash: Stash::default(),
             root_real: pid,
             replayed_exit: None,
+            unrecorded_output: Vec::new(),
             index: 0,
             last_syscall_insn: None,
         };
@@ -261,6 +277,7 @@ impl Replayer {
             events: self.index,
             recorded_exit,
             replayed_exit: self.replayed_exit,
+            unrecorded_output: std::mem::take(&mut self.unrecorded_output),
         })
     }
 

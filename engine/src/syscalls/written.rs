@@ -6,12 +6,15 @@ use super::{SyscallError, TraceeMemory};
 
 /// The syscalls that write a buffer or an iovec array from memory to a file
 /// descriptor (their data can be re-read from the program's memory).
-const FROM_MEMORY: [(i64, &str); 5] = [
+/// vmsplice into a pipe (stdout may be one) takes its bytes from an iovec
+/// array too.
+const FROM_MEMORY: [(i64, &str); 6] = [
     (libc::SYS_write, "write"),
     (libc::SYS_pwrite64, "pwrite64"),
     (libc::SYS_writev, "writev"),
     (libc::SYS_pwritev, "pwritev"),
     (libc::SYS_pwritev2, "pwritev2"),
+    (libc::SYS_vmsplice, "vmsplice"),
 ];
 
 /// Whether `nr` is one of the syscalls whose written data is in memory.
