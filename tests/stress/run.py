@@ -62,6 +62,20 @@ def setup_git(work):
         (work / f"file{i}.txt").write_text(f"line {i}\n" * (i + 1))
 
 
+def setup_git_2000(work):
+    for d in range(20):
+        sub = work / f"dir{d}"
+        sub.mkdir()
+        for i in range(100):
+            (sub / f"file{i}.txt").write_text(f"dir {d} file {i}\n")
+
+
+GIT_2000_SCRIPT = (
+    "git init -q . && git add . && git commit -q -m first && "
+    "for d in 3 7 11; do echo changed >> dir$d/file42.txt; done && touch new.txt && "
+    "git status && git status --short | wc -l"
+)
+
 GIT_SCRIPT = (
     "git init -q . && git add . && git commit -q -m first && "
     "echo more >> file3.txt && git status --short && git commit -qam second && "
@@ -88,7 +102,12 @@ PROGRAMS = {
                  None, "tar"),
     "forks-200": (["sh", "-c", "for i in $(seq 200); do /bin/true; done; echo forked"], None, None),
     "bash-subshells": (["bash", "-c", SUBSHELLS], None, "bash"),
+    # The issue's full-size cases: minutes per round, so only with --heavy (or --only).
+    "git-status-2000": (["sh", "-c", GIT_2000_SCRIPT], setup_git_2000, "git"),
+    "tar-usr-include": (["sh", "-c", "tar czf - -C /usr include | tar xzf - && "
+                         "find include -type f | wc -l"], None, "tar"),
 }
+HEAVY = {"git-status-2000", "tar-usr-include"}
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "stress",
@@ -226,6 +245,8 @@ def main():
     ap.add_argument("--rewind", default=None,
                     help="rewind binary (default: target/release/rewind, else target/debug/rewind)")
     ap.add_argument("--only", default=None, help="comma-separated program names")
+    ap.add_argument("--heavy", action="store_true",
+                    help=f"also run the full-size cases ({', '.join(sorted(HEAVY))})")
     ap.add_argument("--keep", default=None, help="where failing rounds' traces are kept")
     ap.add_argument("--seed", type=int, default=None)
     args = ap.parse_args()
@@ -243,7 +264,13 @@ def main():
     rewind = str(Path(rewind).resolve())
     seed = args.seed if args.seed is not None else random.randrange(1 << 32)
     rng = random.Random(seed)
-    names = args.only.split(",") if args.only else list(PROGRAMS)
+    if args.only:
+        names = args.only.split(",")
+        unknown = [n for n in names if n not in PROGRAMS]
+        if unknown:
+            sys.exit(f"stress: unknown program(s) {', '.join(unknown)}; known: {', '.join(PROGRAMS)}")
+    else:
+        names = [n for n in PROGRAMS if args.heavy or n not in HEAVY]
     base = Path(args.keep or tempfile.mkdtemp(prefix="rewind-stress-"))
     base.mkdir(parents=True, exist_ok=True)
     cores = os.cpu_count() or 2
