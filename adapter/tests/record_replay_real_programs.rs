@@ -161,3 +161,24 @@ fn output_spliced_from_a_pipe_is_reported_not_matched() {
         plain.stderr_text()
     );
 }
+
+/// Numbers the kernel has no syscall for (`-1`, as rr's tests probe with, a
+/// gap in the table, past its end) fail with ENOSYS, as natively, and replay.
+#[test]
+fn numbers_with_no_syscall_fail_with_enosys() {
+    let script = "import ctypes, errno\n\
+         libc = ctypes.CDLL(None, use_errno=True)\n\
+         libc.syscall.argtypes = [ctypes.c_long]\n\
+         for nr in (-1, 400, 100000, 0x40000000 + 100000):\n    \
+             r = libc.syscall(nr)\n    \
+             print(nr, r, errno.errorcode[ctypes.get_errno()])\n";
+    let rec = record_and_replay(&["python3", "-c", script], b"", 0);
+    let native = common::run_bounded("python3", &["-c", script]);
+    assert_eq!(rec.stdout_text(), native.stdout_text());
+    assert_eq!(
+        rec.stdout_text().matches(" -1 ENOSYS").count(),
+        4,
+        "{}",
+        rec.stdout_text()
+    );
+}

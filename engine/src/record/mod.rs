@@ -501,12 +501,7 @@ impl Recorder {
             args: regs.syscall_args(),
             regs,
         };
-        let Some(desc) = syscalls::lookup(nr) else {
-            return Err(RecordError::UnsupportedSyscall {
-                name: syscalls::name(nr),
-                nr,
-            });
-        };
+        let desc = syscalls::describe(nr);
         trace!(tid, name = desc.name, "syscall entry");
         match desc.disposition {
             Disposition::Unsupported => {
@@ -607,7 +602,7 @@ impl Recorder {
             )));
         };
         let mut exit_regs = tracee::get_regs(tid)?;
-        if syscalls::lookup(entry.nr).map(|d| d.disposition) == Some(Disposition::ForceEnosys) {
+        if syscalls::describe(entry.nr).disposition == Disposition::ForceEnosys {
             exit_regs.0[Regs::RAX] = (-libc::ENOSYS) as i64 as u64;
             tracee::set_regs(tid, &exit_regs)?;
         }

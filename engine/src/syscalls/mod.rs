@@ -24,7 +24,7 @@ mod written;
 #[cfg(test)]
 mod tests;
 
-pub use names::{lookup, lookup_by_name, name};
+pub use names::{describe, lookup, lookup_by_name, name};
 pub(crate) use regions::ERESTART_RESTARTBLOCK;
 pub use regions::{is_restart_code, output_regions};
 pub use table::nr;
@@ -78,8 +78,8 @@ pub enum Disposition {
     Clone,
     /// `execve`, `execveat`: special-cased.
     Exec,
-    /// `rseq`: the recorder makes it fail with ENOSYS (glibc then works without
-    /// rseq).
+    /// `rseq`, and numbers the kernel has no syscall for: the recorder makes
+    /// it fail with ENOSYS without running it (glibc then works without rseq).
     ForceEnosys,
     /// Cannot be recorded correctly; recording stops with an error naming it.
     Unsupported,

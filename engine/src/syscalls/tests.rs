@@ -334,6 +334,19 @@ fn dispositions() {
     }
 }
 
+/// Numbers with no x86-64 syscall get a row that answers ENOSYS; numbers in
+/// the table keep theirs.
+#[test]
+fn numbers_outside_the_table_are_answered_enosys() {
+    for nr in [u64::MAX, 400, 100_000, 0x4000_0000] {
+        let desc = super::describe(nr);
+        assert_eq!(desc.disposition, Disposition::ForceEnosys, "{nr}");
+        assert!(!desc.may_block);
+    }
+    assert_eq!(super::describe(0).name, "read");
+    assert_eq!(super::describe(447).disposition, Disposition::Unsupported);
+}
+
 #[test]
 fn may_block() {
     for name in [
