@@ -77,10 +77,6 @@ fn unrecorded_notice(unrecorded: &[UnrecordedOutput]) -> Option<String> {
         "replay could not re-emit all the program's output: {total} bytes it copied from a pipe \
          or socket to {} in the kernel (splice, tee or sendfile), first at event {}{more}, are not \
          in the recording; everything else replayed exactly",
-        match first.stream {
-            OutputStream::Stdout => "stdout",
-            OutputStream::Stderr => "stderr",
-        },
-        first.event,
+        first.stream, first.event,
     ))
 }

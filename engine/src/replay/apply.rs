@@ -573,7 +573,7 @@ impl Replayer {
             }
             OutputBytes::Lost => {
                 tracing::warn!(
-                    "event {}: the program copied {} bytes from a pipe or socket to {:?} \
+                    "event {}: the program copied {} bytes from a pipe or socket to {} \
                      (splice/tee/sendfile); they were not recorded, so replay cannot re-emit them",
                     self.index,
                     call.result,
@@ -595,7 +595,7 @@ impl Replayer {
             return Err(self.divergence(
                 event,
                 format!(
-                    "the program wrote different bytes to {:?} than it did while recording \
+                    "the program wrote different bytes to {} than it did while recording \
                      ({} bytes, CRC-32 {crc32:#010x}, recorded {expected:#010x})",
                     recorded.stream,
                     bytes.len(),

@@ -28,6 +28,15 @@ pub enum OutputStream {
     Stderr,
 }
 
+impl std::fmt::Display for OutputStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            OutputStream::Stdout => "stdout",
+            OutputStream::Stderr => "stderr",
+        })
+    }
+}
+
 /// Output a syscall sent to the recorder's stdout or stderr, which replay
 /// re-emits.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
