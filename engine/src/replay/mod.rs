@@ -360,6 +360,22 @@ impl Replayer {
                 }
             }
         }
+        let root_dying = self
+            .threads
+            .values()
+            .find(|t| t.real == self.root_real)
+            .is_none_or(|t| t.gone);
+        if self.replayed_exit.is_none() && root_dying {
+            // Another thread's exit_group ended the root, which nobody waited
+            // for: it stops at its exit event and reports its status only
+            // when resumed, after the last of its threads is gone.
+            loop {
+                match self.wait_for(self.root_real)? {
+                    Stop::Exited(_) | Stop::Killed(_) => break,
+                    _ => tracee::resume(self.root_real, Resume::Cont, 0)?,
+                }
+            }
+        }
         Ok(())
     }
 
