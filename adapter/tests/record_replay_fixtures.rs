@@ -36,7 +36,7 @@ fixture_tests! {
     random: "random", &[], b"", 0, "";
     rdtsc: "rdtsc", &[], b"", 0, "";
     ids: "ids", &[], b"", 0, "";
-    mmap: "mmap", &[], b"", 0, "";
+    mmap: "mmap", &[], b"", 0, "dev_zero_shared_from_child=4242 private_zero=0";
     malloc: "malloc", &[], b"", 0, "";
     malloc_o2: "malloc-O2", &[], b"", 0, "";
     segfault: "segfault", &[], b"", 139, "";

@@ -99,6 +99,7 @@ pub fn line(index: u64, event: &Event) -> String {
                 SyscallReplay::MapFile { file, offset } => {
                     format!(" [maps files/{file} at offset {offset:#x}]")
                 }
+                SyscallReplay::MapZero => " [maps /dev/zero: anonymous memory]".into(),
                 SyscallReplay::Clone { flags, .. } => format!(" [clone flags {flags:#x}]"),
                 SyscallReplay::Exec(image) => {
                     format!(" [exec {} as files/{}]", image.path, image.exe_file)

@@ -134,6 +134,9 @@ impl Recorder {
         }
         let fd = entry.args[4] as i32;
         let via_proc = format!("/proc/{tgid}/fd/{fd}");
+        if is_dev_zero(&via_proc) {
+            return Ok(SyscallReplay::MapZero);
+        }
         let display = std::fs::read_link(&via_proc)
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_else(|_| format!("fd{fd}"));
@@ -181,4 +184,13 @@ impl Recorder {
             child_tid_addr: (flags & libc::CLONE_CHILD_SETTID as u64 != 0).then_some(child_ptr),
         })
     }
+}
+
+/// Whether `path` opens the zero device (character device 1:5, whatever its
+/// name): a mapping of it is anonymous memory.
+fn is_dev_zero(path: &str) -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    std::fs::metadata(path).is_ok_and(|m| {
+        m.file_type().is_char_device() && libc::major(m.rdev()) == 1 && libc::minor(m.rdev()) == 5
+    })
 }

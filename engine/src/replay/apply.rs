@@ -334,6 +334,7 @@ impl Replayer {
             SyscallReplay::MapFile { file, offset } => {
                 self.map_file(event, regs, call, file, *offset)
             }
+            SyscallReplay::MapZero => self.map_anonymous_at(event, regs, call, "/dev/zero", false),
             SyscallReplay::Clone {
                 parent_tid_addr,
                 child_tid_addr,

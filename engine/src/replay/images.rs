@@ -20,13 +20,44 @@ impl Replayer {
         file: &str,
         offset: u64,
     ) -> Result<(), ReplayError> {
+        self.map_anonymous_at(event, regs, call, file, true)?;
+        let tgid = self.thread(event)?.real_tgid;
+        let len = call.args[1];
+        let path = self.reader.file_path(file)?;
+        fill_from_file(
+            self.stash.mem(tgid)?,
+            &path,
+            call.result as u64,
+            offset,
+            len,
+        )
+        .map_err(|e| {
+            self.divergence(
+                event,
+                format!("cannot fill the mapping of {}: {e}", path.display()),
+                vec![],
+            )
+        })
+    }
+
+    /// Maps anonymous memory at the recorded address of an mmap, shared or
+    /// private as recorded (a read-only shared one private when `to_fill`);
+    /// `what` names the mapping in a divergence.
+    pub(super) fn map_anonymous_at(
+        &mut self,
+        event: &Event,
+        regs: Regs,
+        call: &SyscallCall,
+        what: &str,
+        to_fill: bool,
+    ) -> Result<(), ReplayError> {
         let t = self.thread(event)?;
-        let (real, tgid) = (t.real, t.real_tgid);
+        let real = t.real;
         let [_, len, prot, flags, _, _] = *call.args;
         // A read-only shared mapping is filled as a private one: nothing can
         // write through it, and ptrace cannot write into a read-only shared page.
         let mut keep = flags & (libc::MAP_SHARED | libc::MAP_PRIVATE | libc::MAP_NORESERVE) as u64;
-        if prot & libc::PROT_WRITE as u64 == 0 && keep & libc::MAP_SHARED as u64 != 0 {
+        if to_fill && prot & libc::PROT_WRITE as u64 == 0 && keep & libc::MAP_SHARED as u64 != 0 {
             keep = (keep & !(libc::MAP_SHARED as u64)) | libc::MAP_PRIVATE as u64;
         }
         let fixed = if flags & libc::MAP_FIXED as u64 != 0 {
@@ -51,7 +82,7 @@ impl Replayer {
             return Err(self.divergence(
                 event,
                 format!(
-                    "mmap of {file} landed at {:#x}, recorded at {:#x}",
+                    "mmap of {what} landed at {:#x}, recorded at {:#x}",
                     exit.rax(),
                     call.result
                 ),
@@ -60,21 +91,7 @@ impl Replayer {
         }
         exit.set_syscall_args(call.args);
         tracee::set_regs(real, &exit)?;
-        let path = self.reader.file_path(file)?;
-        fill_from_file(
-            self.stash.mem(tgid)?,
-            &path,
-            call.result as u64,
-            offset,
-            len,
-        )
-        .map_err(|e| {
-            self.divergence(
-                event,
-                format!("cannot fill the mapping of {}: {e}", path.display()),
-                vec![],
-            )
-        })
+        Ok(())
     }
 
     pub(super) fn exec(

@@ -79,6 +79,10 @@ pub enum SyscallReplay {
         /// Offset of the mapping in the file.
         offset: u64,
     },
+    /// An mmap of `/dev/zero`: the kernel makes it anonymous memory (shared
+    /// or private as asked), so replay maps anonymous memory the same way at
+    /// the recorded address; there is no file to copy.
+    MapZero,
     /// fork/vfork/clone/clone3: executed; the child's recorded tid replaces
     /// the real one in the result and in the tid words the kernel wrote.
     Clone {
