@@ -54,6 +54,7 @@ fixture_tests! {
     rust_threads: "rthreads", &[], b"", 0, "";
     exec_with_a_live_thread: "mt_exec", &["exec"], b"", 0, "argv[1]=after-exec";
     exit_with_a_blocked_thread: "mt_exec", &["exit"], b"", 0, "thread started";
+    threads_killed_by_a_sibling_crash: "crash_thread", &[], b"", 0, "child killed by signal 11";
     second_thread_ends_the_process: "mt_exec", &["thread-exit"], b"", 5, "thread ends the process";
     spawn_vfork: "spawn", &[], b"", 0, "posix_spawn child exit_status=0";
     musl_hello: "hello-musl", &["m"], b"", 0, "argv[1]=m";

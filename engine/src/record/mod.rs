@@ -7,6 +7,7 @@ mod signals;
 mod slice;
 mod syscall_exit;
 mod threads;
+mod vanished;
 mod write_order;
 
 use std::collections::HashMap;
@@ -254,7 +255,8 @@ impl Recorder {
                 self.kill_all();
             }
             if self.current.is_none() && self.exiting.is_none() {
-                self.schedule()?;
+                let scheduled = self.schedule();
+                self.unless_killed(scheduled)?;
             }
             // Always ticking: besides interrupting long runs, the ticks write
             // out buffered events while the program waits, so a recorder
@@ -265,9 +267,13 @@ impl Recorder {
                     if Some(w.tid) == self.current {
                         self.slice_cpu_start = None;
                     }
-                    self.handle(w)?;
+                    let handled = self.handle(w);
+                    self.unless_killed(handled)?;
                 }
-                None => self.check_slice()?,
+                None => {
+                    let checked = self.check_slice();
+                    self.unless_killed(checked)?;
+                }
             }
             if self.last_flush.elapsed() >= FLUSH_INTERVAL {
                 self.writer.flush()?;
@@ -558,6 +564,22 @@ impl Recorder {
     /// exit and exit_group never return: record them at entry.
     fn exit_entry(&mut self, tid: i32, entry: Entry) -> Result<(), RecordError> {
         let tgid = self.threads[&tid].tgid;
+        let group = entry.nr as i64 == libc::SYS_exit_group;
+        if group {
+            // Syscalls of other threads that completed before this one are
+            // part of the recording even though those threads never run again.
+            let done: Vec<i32> = self
+                .threads
+                .values()
+                .filter(|t| {
+                    t.tgid == tgid && t.tid != tid && matches!(t.state, TState::SyscallDone(_))
+                })
+                .map(|t| t.tid)
+                .collect();
+            for other in done {
+                self.thread_killed(other)?;
+            }
+        }
         self.emit(Event {
             tid,
             regs: entry.regs,
@@ -570,7 +592,6 @@ impl Recorder {
                 output: None,
             },
         })?;
-        let group = entry.nr as i64 == libc::SYS_exit_group;
         for t in self.threads.values_mut() {
             if t.tid == tid || (group && t.tgid == tgid) {
                 t.state = TState::Dying;
