@@ -54,6 +54,8 @@ fixture_tests! {
     rust_threads: "rthreads", &[], b"", 0, "";
     exec_with_a_live_thread: "mt_exec", &["exec"], b"", 0, "argv[1]=after-exec";
     exit_with_a_blocked_thread: "mt_exec", &["exit"], b"", 0, "thread started";
+    program_sets_its_own_tsc_mode: "tsc_mode", &[], b"", 0,
+        "initial tsc=1 seccomp=0\nafter PR_TSC_SIGSEGV: tsc=2 segvs=1\nafter PR_TSC_ENABLE: tsc=1 segvs=1 rdtsc_advances=1\n";
     threads_killed_by_a_sibling_crash: "crash_thread", &[], b"", 0, "child killed by signal 11";
     second_thread_ends_the_process: "mt_exec", &["thread-exit"], b"", 5, "thread ends the process";
     spawn_vfork: "spawn", &[], b"", 0, "posix_spawn child exit_status=0";

@@ -3,6 +3,7 @@
 
 mod copied_output;
 mod exec_image;
+mod hidden_modes;
 mod signals;
 mod slice;
 mod syscall_exit;
@@ -451,11 +452,13 @@ impl Recorder {
         } else {
             child
         };
+        let modes = self.threads[&parent].modes;
         let t = self
             .threads
             .entry(child)
             .or_insert_with(|| Thread::new(child, tgid));
         t.tgid = tgid;
+        t.modes = modes;
         if !self.run_order.contains(&child) {
             self.run_order.push(child);
         }
@@ -509,6 +512,14 @@ impl Recorder {
         };
         let desc = syscalls::describe(nr);
         trace!(tid, name = desc.name, "syscall entry");
+        if self.answer_hidden_mode(tid, &entry)? {
+            self.threads.get_mut(&tid).unwrap().state = TState::InSyscall {
+                entry: Box::new(entry),
+                blocking: false,
+            };
+            tracee::resume(tid, Resume::Syscall, 0)?;
+            return Ok(());
+        }
         match desc.disposition {
             Disposition::Unsupported => {
                 return Err(RecordError::UnsupportedSyscall {
@@ -627,6 +638,17 @@ impl Recorder {
             exit_regs.0[Regs::RAX] = (-libc::ENOSYS) as i64 as u64;
             tracee::set_regs(tid, &exit_regs)?;
         }
+        if let Some(result) = self
+            .threads
+            .get_mut(&tid)
+            .unwrap()
+            .hidden_mode_result
+            .take()
+        {
+            exit_regs.0[Regs::RAX] = result as u64;
+            tracee::set_regs(tid, &exit_regs)?;
+        }
+        self.note_seccomp_mode(tid, &entry, exit_regs.rax() as i64);
         let event = self.complete_syscall(tid, &entry, &exit_regs)?;
         self.threads.get_mut(&tid).unwrap().last_stop_regs = Some(exit_regs);
         if blocking {

@@ -38,7 +38,10 @@ impl Recorder {
             return Ok(());
         };
         let regs = tracee::get_regs(tid)?;
-        if sig == libc::SIGSEGV && self.emulate_rdtsc(tid, &regs)? {
+        if sig == libc::SIGSEGV
+            && !self.threads[&tid].modes.program_traps_rdtsc()
+            && self.emulate_rdtsc(tid, &regs)?
+        {
             return Ok(());
         }
         let t = self.threads.get_mut(&tid).unwrap();

@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 
+use super::hidden_modes::ProgramModes;
 use super::slice::StopRequest;
 use super::FileId;
 use crate::trace::{Event, Regs};
@@ -59,6 +60,11 @@ pub struct Thread {
     pub consuming_stop: Option<Regs>,
     /// The file this thread's output syscall in flight holds (`write_order`).
     pub write_file: Option<FileId>,
+    /// The TSC and seccomp modes as the program set them (`hidden_modes`).
+    pub modes: ProgramModes,
+    /// The result the recorder gives the syscall in flight that it skipped
+    /// to answer itself (`hidden_modes`).
+    pub hidden_mode_result: Option<i64>,
 }
 
 impl Thread {
@@ -77,6 +83,8 @@ impl Thread {
             stop_request: None,
             consuming_stop: None,
             write_file: None,
+            modes: ProgramModes::default(),
+            hidden_mode_result: None,
         }
     }
 
