@@ -377,6 +377,9 @@ fn interrupted(errno: i64) -> bool {
     errno == EINTR || is_restart_code(-errno)
 }
 
+/// Bytes of the siginfo a failed waitid writes.
+const WAITID_FAILED_INFO_LEN: u64 = 28;
+
 /// The few syscalls that write tracee memory even when they fail.
 fn failed_call(c: &mut Ctx<'_>, number: u64) -> Result<(), SyscallError> {
     let errno = -c.result;
@@ -396,6 +399,10 @@ fn failed_call(c: &mut Ctx<'_>, number: u64) -> Result<(), SyscallError> {
             c.push_array(a[0], a[1], POLLFD_SIZE)?;
             c.push(a[2], TIMESPEC_SIZE)
         }
+        // waitid fills si_signo, si_errno, si_code, si_pid, si_uid and
+        // si_status (the first 28 bytes) whatever the wait returned, unless
+        // infop itself is bad.
+        nr::waitid if errno != EFAULT => c.push(a[2], WAITID_FAILED_INFO_LEN),
         // An unknown version: the kernel writes its preferred one.
         nr::capget | nr::capset if errno == EINVAL => c.push(a[0], 4),
         // A too-large struct: the kernel writes the size it supports.

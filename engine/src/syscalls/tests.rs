@@ -1024,6 +1024,16 @@ fn wait4_and_waitid() {
         regions("waitid", [0, 0, 0x1000, 4, 0x2000, 0], 0, &mem),
         [(0x1000, 128), (0x2000, 144)]
     );
+    // A failed waitid still fills the siginfo's first fields (not rusage).
+    assert_eq!(
+        regions("waitid", [3, 0, 0x1000, 4, 0x2000, 0], -9, &mem),
+        [(0x1000, 28)]
+    );
+    assert_eq!(
+        regions("waitid", [0, 0, 0x1000, 4, 0x2000, 0], -10, &mem),
+        [(0x1000, 28)]
+    );
+    assert!(regions("waitid", [0, 0, 0x1000, 4, 0x2000, 0], -14, &mem).is_empty());
 }
 
 #[test]
