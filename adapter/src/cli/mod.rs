@@ -99,10 +99,27 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("rewind: {err:#}");
+            eprintln!("rewind: {}", error_text(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, `: `-separated, each cause once: engine errors
+/// already name their cause in their own message, and a cause the text so
+/// far ends with is not repeated.
+fn error_text(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.is_empty() {
+            text = part;
+        } else if !text.ends_with(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+    }
+    text
 }
 
 /// Logs (`RUST_LOG`, default `warn`) go to stderr or `file`: never stdout,
@@ -117,5 +134,28 @@ fn init_logging(file: Option<std::fs::File>) {
             .with_writer(std::sync::Mutex::new(f))
             .init(),
         None => builder.with_writer(std::io::stderr).init(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_text;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("ptrace CONT on thread 7 failed: {source}")]
+    struct NamesItsCause {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn each_cause_is_printed_once() {
+        let io = std::io::Error::from_raw_os_error(libc::ESRCH);
+        let err = anyhow::Error::new(NamesItsCause { source: io }).context("recording x");
+        assert_eq!(
+            error_text(&err),
+            "recording x: ptrace CONT on thread 7 failed: No such process (os error 3)"
+        );
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(error_text(&plain), "outer: inner");
     }
 }
