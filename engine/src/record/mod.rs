@@ -3,6 +3,7 @@
 
 mod copied_output;
 mod exec_image;
+mod exit_check;
 mod hidden_modes;
 mod signals;
 mod slice;
@@ -577,6 +578,7 @@ impl Recorder {
         let tgid = self.threads[&tid].tgid;
         let group = entry.nr as i64 == libc::SYS_exit_group;
         if group {
+            self.check_memory_at_exit(tid, &entry)?;
             // Syscalls of other threads that completed before this one are
             // part of the recording even though those threads never run again.
             let done: Vec<i32> = self

@@ -44,6 +44,31 @@ impl Replayer {
                 }
                 Ok(())
             }
+            EventKind::MemoryCheck { nr, memory_digest } => {
+                let regs = self.run_to_syscall(event, *nr)?;
+                self.thread_mut(event).at = At::ParkedAtEntry;
+                let tgid = self.thread(event)?.real_tgid;
+                let replayed =
+                    crate::digest::writable_memory_digest(tgid, self.stash.mem(tgid)?, regs.rsp())
+                        .map_err(|e| {
+                            self.divergence(
+                                event,
+                                format!("cannot read replayed memory: {e}"),
+                                vec![],
+                            )
+                        })?;
+                if replayed != *memory_digest {
+                    return Err(self.divergence(
+                        event,
+                        format!(
+                            "writable memory differs (digest {replayed:#010x}, recorded \
+                             {memory_digest:#010x})"
+                        ),
+                        vec![],
+                    ));
+                }
+                Ok(())
+            }
             EventKind::Syscall {
                 nr,
                 args,

@@ -50,7 +50,9 @@ impl Replayer {
             return Ok(NextRun::Boundary);
         };
         let end = match &event.kind {
-            EventKind::SyscallEntered { .. } | EventKind::Syscall { .. }
+            EventKind::SyscallEntered { .. }
+            | EventKind::Syscall { .. }
+            | EventKind::MemoryCheck { .. }
                 if t.at == super::threads::At::Boundary =>
             {
                 RunEnd::Syscall {

@@ -105,6 +105,12 @@ pub fn describe(kind: &EventKind) -> String {
         EventKind::Rdtsc { aux: None, .. } => "rdtsc".into(),
         EventKind::Rdtsc { aux: Some(_), .. } => "rdtscp".into(),
         EventKind::Interrupt { .. } => "interruption in user code".into(),
+        EventKind::MemoryCheck { nr, .. } => {
+            format!(
+                "memory check at the entry of syscall {}",
+                syscalls::name(*nr)
+            )
+        }
     }
 }
 

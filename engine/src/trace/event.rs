@@ -179,6 +179,11 @@ pub enum EventKind {
         /// CRC-32 of the process's writable memory.
         memory_digest: u32,
     },
+    /// At the entry of syscall `nr` (an exit_group), the digest of the
+    /// process's writable memory (`digest::writable_memory_digest`): replay
+    /// compares its own, so memory that differs without ever reaching a
+    /// register or an output is still a divergence.
+    MemoryCheck { nr: u64, memory_digest: u32 },
 }
 
 /// Written as the last frame of a complete recording.
