@@ -2,7 +2,6 @@
 
 mod cli;
 mod dap;
-mod debug;
 mod debugger;
 
 use std::process::ExitCode;

@@ -2,24 +2,27 @@
 //!
 //! In a replay, shared libraries are anonymous memory filled from the trace's
 //! copies, so the debug layer takes the process's mappings from the trace
-//! (`debug::maps`). These tests stop a replay of a fixture where gdb stops the live
+//! (`debugger::mappings`). These tests stop a replay of a fixture where gdb stops the live
 //! program (both without address randomisation, so addresses agree) and compare the
 //! source-level stack and variable values with gdb's, and with the program's output.
 
-// The DAP server uses more of the module than these tests do.
+// The DAP server uses more of these modules than these tests do.
 #[allow(dead_code)]
-#[path = "../src/debug/mod.rs"]
-mod debug;
+#[path = "../src/debugger/mappings.rs"]
+mod mappings;
+#[allow(dead_code)]
+#[path = "../src/debugger/target.rs"]
+mod target;
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use debug::target::{registers_from, SessionMemory};
 use rewind_debuginfo::{Frame, Program, VariableKind};
 use rewind_engine::session::{Session, StopReason};
 use rewind_engine::trace::TraceReader;
+use target::{registers_from, SessionMemory};
 
 /// Line of `marker` (as in `/* LINE:marker */`) in fixtures/src/`file`.
 fn marker_line(file: &str, marker: &str) -> u32 {
@@ -196,7 +199,7 @@ impl Replay {
 
     /// Places the files mapped at the current position; all must load.
     fn sync(&mut self) {
-        let maps = debug::maps::MappingsCursor::new(&self.reader)
+        let maps = mappings::MappingsCursor::new(&self.reader)
             .and_then(|mut cursor| {
                 cursor.mappings_at(
                     &self.reader,

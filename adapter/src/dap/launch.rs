@@ -13,7 +13,7 @@ use serde_json::json;
 
 use rewind_engine::record::{self, RecordOptions};
 
-use super::engine::{EngineError, EngineThread};
+use super::engine_thread::{EngineError, EngineThread};
 use super::envelope::DapError;
 use crate::cli::paths;
 use crate::debugger::{Debugger, EventSink, ThreadsCache};

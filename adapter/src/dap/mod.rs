@@ -1,16 +1,21 @@
-//! Debug Adapter Protocol transport and dispatch (DESIGN §7): `Content-Length`
-//! framing ([`codec`]), the raw request/response/event envelope ([`envelope`]),
-//! typed arguments with field-naming errors ([`args`]), the advertised
-//! capabilities ([`capabilities`]) and the async message loop ([`server`]).
+//! The Debug Adapter Protocol side (docs/architecture.md, "Adapter"): the
+//! only layer that knows DAP. `Content-Length` framing ([`codec`]), the raw
+//! request/response/event envelope ([`envelope`]), typed arguments
+//! ([`arguments`]), the advertised capabilities ([`capabilities`]), the async
+//! message loop ([`server`]), the dispatch table ([`dispatch`]) with the
+//! request handlers grouped by concern ([`handlers`]), and the JSON bodies
+//! built from the debugger's typed answers ([`body`]).
 //!
-//! [`engine`] runs the replay session on its own OS thread for the async side.
+//! [`engine_thread`] runs the debugger on its own OS thread for the async side.
 
-pub mod args;
+pub mod arguments;
 pub mod capabilities;
 pub mod codec;
-pub mod engine;
+mod dispatch;
+pub mod engine_thread;
 pub mod envelope;
+pub mod error;
 pub mod handler;
+mod handlers;
 pub mod launch;
-pub mod requests;
 pub mod server;

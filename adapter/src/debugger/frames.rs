@@ -5,7 +5,7 @@ use rewind_debuginfo::{Frame, FunctionInfo};
 
 use super::{failed, Debugger};
 use crate::dap::envelope::DapError;
-use crate::debug::target::{registers_from, SessionMemory};
+use crate::debugger::target::{registers_from, SessionMemory};
 
 /// One thread's innermost physical frame.
 #[derive(Debug, Clone)]

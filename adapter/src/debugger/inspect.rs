@@ -8,7 +8,7 @@ use rewind_debuginfo::{Frame, ValueHandle, Variable, VariableKind};
 
 use super::{failed, Debugger};
 use crate::dap::envelope::DapError;
-use crate::debug::target::SessionMemory;
+use crate::debugger::target::SessionMemory;
 
 /// Most frames a stackTrace walks.
 const MAX_FRAMES: usize = 256;

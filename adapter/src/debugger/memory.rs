@@ -8,7 +8,7 @@ use super::breakpoints::parse_address;
 use super::inspect::source_json;
 use super::{console, disasm, failed, Debugger};
 use crate::dap::envelope::DapError;
-use crate::debug::target::SessionMemory;
+use crate::debugger::target::SessionMemory;
 
 /// Largest readMemory answered at once.
 const MAX_READ: u64 = 1 << 20;

@@ -15,11 +15,13 @@ pub mod disasm;
 mod frames;
 pub mod hexfmt;
 pub mod inspect;
+pub mod mappings;
 mod memory;
 
 pub use memory::source_text;
 pub mod movement;
 mod stepping;
+pub mod target;
 pub mod watch;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,7 +38,7 @@ use rewind_engine::session::{Session, SessionError};
 use rewind_engine::trace::TraceReader;
 
 use crate::dap::envelope::DapError;
-use crate::debug::maps::MappingsCursor;
+use crate::debugger::mappings::MappingsCursor;
 
 /// Where events go: (event name, body), forwarded to the client in order.
 pub type EventSink = UnboundedSender<(String, Value)>;

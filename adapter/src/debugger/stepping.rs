@@ -22,7 +22,7 @@ use super::frames::Here;
 use super::movement::{Direction, Edge, Report};
 use super::{failed, Debugger};
 use crate::dap::envelope::DapError;
-use crate::debug::target::SessionMemory;
+use crate::debugger::target::SessionMemory;
 
 /// Most instructions a `stepIn` executes before giving up on finding a line.
 const MAX_STEP_IN_INSTRUCTIONS: usize = 100_000;

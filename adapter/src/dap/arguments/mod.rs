@@ -1,6 +1,10 @@
-//! Typed arguments of the DAP requests the session handler serves (the
-//! custom ones included); parsed with field-naming errors by
-//! `Request::parse_arguments`.
+//! Typed arguments of the DAP requests rewind serves (the custom ones
+//! included), and their parsing with errors that name the offending field
+//! ([`locate`]), used by `Request::parse_arguments`.
+
+mod locate;
+
+pub use locate::parse;
 
 use serde::Deserialize;
 

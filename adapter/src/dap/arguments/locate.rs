@@ -9,7 +9,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::envelope::DapError;
+use crate::dap::error::DapError;
 
 /// Deserialize `arguments`, naming the field on failure.
 pub fn parse<T: DeserializeOwned>(arguments: &Value) -> Result<T, DapError> {

@@ -1,0 +1,90 @@
+//! Movements forwards and backwards: answered at once, carried out after the
+//! response (their stop arrives as a `stopped` event).
+
+use serde_json::Value;
+
+use crate::dap::arguments::{FrameArgs, GotoArgs, GotoEventArgs, GotoTargetsArgs};
+use crate::dap::envelope::{DapError, Request};
+use crate::dap::handler::{source_path, SessionHandler};
+use crate::debugger::movement::Movement;
+
+pub fn continue_(h: &mut SessionHandler) -> Result<Value, DapError> {
+    h.movement(Movement::Continue)
+}
+
+pub fn reverse_continue(h: &mut SessionHandler) -> Result<Value, DapError> {
+    h.movement(Movement::ReverseContinue)
+}
+
+pub fn next(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+    h.thread_movement(r, |tid, instruction| Movement::Next { tid, instruction })
+}
+
+pub fn step_in(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+    h.thread_movement(r, |tid, instruction| Movement::StepIn { tid, instruction })
+}
+
+pub fn step_out(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+    h.thread_movement(r, |tid, _| Movement::StepOut { tid })
+}
+
+pub fn step_back(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+    h.thread_movement(r, |tid, instruction| Movement::StepBack {
+        tid,
+        instruction,
+    })
+}
+
+pub fn reverse_step_in(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+    h.thread_movement(r, |tid, instruction| Movement::ReverseStepIn {
+        tid,
+        instruction,
+    })
+}
+
+pub fn reverse_step_out(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+    h.thread_movement(r, |tid, _| Movement::ReverseStepOut { tid })
+}
+
+pub fn restart(h: &mut SessionHandler) -> Result<Value, DapError> {
+    h.movement(Movement::Restart)
+}
+
+pub fn restart_frame(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+    let a: FrameArgs = r.parse_arguments()?;
+    h.movement(Movement::RestartFrame {
+        frame_id: a.frame_id,
+    })
+}
+
+pub async fn goto(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+    let a: GotoArgs = r.parse_arguments()?;
+    h.require_stopped()?;
+    let target = a.target_id;
+    h.call(move |d| d.check_goto_target(target)).await?;
+    h.movement(Movement::Goto { target })
+}
+
+pub async fn goto_targets(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+    let a: GotoTargetsArgs = r.parse_arguments()?;
+    let path = source_path(&a.source)?;
+    h.require_stopped()?;
+    h.call(move |d| d.goto_targets(&path, a.line)).await
+}
+
+pub async fn goto_event(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+    let a: GotoEventArgs = r.parse_arguments()?;
+    h.require_stopped()?;
+    let movement = match (a.event, a.bookmark) {
+        (Some(n), _) => h.call(move |d| d.event_movement(n)).await?,
+        (None, Some(id)) => h.call(move |d| d.bookmark_movement(id)).await?,
+        (None, None) => {
+            return Err(DapError::InvalidArgument {
+                field: "event".into(),
+                reason: "missing (give 'event' or 'bookmark')".into(),
+            })
+        }
+    };
+    h.movement(movement)?;
+    Ok(Value::Null)
+}
