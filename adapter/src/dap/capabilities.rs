@@ -2,22 +2,13 @@
 
 use serde_json::{json, Value};
 
-/// Crash signals offered as exception breakpoint filters: (filter id, description).
-pub const CRASH_SIGNALS: [(&str, &str); 5] = [
-    ("SIGSEGV", "segmentation fault"),
-    ("SIGABRT", "abort"),
-    ("SIGFPE", "arithmetic exception"),
-    ("SIGILL", "illegal instruction"),
-    ("SIGBUS", "bus error"),
-];
-
 /// The body of the `initialize` response.
 ///
 /// `supportsSetVariable` is advertised so editors offer the action, but a
 /// recording cannot be changed: `setVariable` is refused with a message.
 /// Reverse step-in/step-out are custom requests (DAP has none), not capabilities.
 pub fn capabilities() -> Value {
-    let filters: Vec<Value> = CRASH_SIGNALS
+    let filters: Vec<Value> = crate::debugger::breakpoints::CRASH_SIGNALS
         .iter()
         .map(|(signal, what)| {
             json!({

@@ -34,3 +34,9 @@ impl DapError {
         }
     }
 }
+
+impl From<crate::debugger::error::DebuggerError> for DapError {
+    fn from(error: crate::debugger::error::DebuggerError) -> DapError {
+        DapError::Failed(error.to_string())
+    }
+}

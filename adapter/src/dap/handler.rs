@@ -16,12 +16,14 @@ use super::engine_thread::EngineThread;
 use super::envelope::{DapError, Request};
 use super::launch::Prepared;
 use super::server::{Handler, Outbox};
+use crate::debugger::error::DebuggerError;
+use crate::debugger::events::{DebuggerEvent, OutputStream};
 use crate::debugger::movement::Movement;
 use crate::debugger::{Debugger, EventSink, ThreadsCache};
 
 /// What to do once the response is on its way.
 pub(super) enum Deferred {
-    Event(&'static str, Value),
+    Event(DebuggerEvent),
     Move(Movement),
     /// Record (maybe) and open the recording, then send `initialized`.
     Start(Box<Prepared>),
@@ -45,7 +47,7 @@ pub(super) enum EngineState {
 pub struct SessionHandler {
     pub(super) engine: EngineState,
     pub(super) events: EventSink,
-    events_rx: Option<mpsc::UnboundedReceiver<(String, Value)>>,
+    events_rx: Option<mpsc::UnboundedReceiver<DebuggerEvent>>,
     pub(super) running: Arc<AtomicBool>,
     pub(super) threads: ThreadsCache,
     pub(super) deferred: Vec<Deferred>,
@@ -61,7 +63,7 @@ impl Default for SessionHandler {
             events,
             events_rx: Some(rx),
             running: Arc::new(AtomicBool::new(false)),
-            threads: Arc::new(Mutex::new(json!({ "threads": [] }))),
+            threads: Arc::new(Mutex::new(Vec::new())),
             deferred: Vec::new(),
             stop_on_entry: false,
             configured: false,
@@ -125,10 +127,10 @@ impl SessionHandler {
     pub(super) async fn call<R, F>(&mut self, f: F) -> Result<R, DapError>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Debugger) -> Result<R, DapError> + Send + 'static,
+        F: FnOnce(&mut Debugger) -> Result<R, DebuggerError> + Send + 'static,
     {
         let engine = self.engine().await?;
-        engine.call(f).await.map_err(engine_gone)?
+        Ok(engine.call(f).await.map_err(engine_gone)??)
     }
 
     pub(super) fn require_stopped(&self) -> Result<(), DapError> {
@@ -182,15 +184,15 @@ impl SessionHandler {
                 .unwrap_or_else(|e| Err(DapError::Failed(format!("the launch failed: {e}"))));
             match &opened {
                 Ok(_) => {
-                    let _ = events.send(("initialized".into(), Value::Null));
+                    let _ = events.send(DebuggerEvent::Ready);
                 }
                 Err(e) => {
                     let text = format!("rewind: {e}\n");
-                    let _ = events.send((
-                        "output".into(),
-                        json!({"category": "stderr", "output": text}),
-                    ));
-                    let _ = events.send(("terminated".into(), Value::Null));
+                    let _ = events.send(DebuggerEvent::Output {
+                        stream: OutputStream::Stderr,
+                        text,
+                    });
+                    let _ = events.send(DebuggerEvent::Ended);
                 }
             }
             opened.map(Arc::new)
@@ -212,8 +214,9 @@ impl Handler for SessionHandler {
             // Events reach the client in the order the debugger made them.
             let out = out.clone();
             tokio::spawn(async move {
-                while let Some((event, body)) = rx.recv().await {
-                    if out.event(event, body).await.is_err() {
+                while let Some(event) = rx.recv().await {
+                    let (name, body) = super::events::to_dap(&event);
+                    if out.event(name, body).await.is_err() {
                         return;
                     }
                 }
@@ -225,8 +228,8 @@ impl Handler for SessionHandler {
     fn after_response(&mut self) {
         for deferred in std::mem::take(&mut self.deferred) {
             match deferred {
-                Deferred::Event(event, body) => {
-                    let _ = self.events.send((event.to_owned(), body));
+                Deferred::Event(event) => {
+                    let _ = self.events.send(event);
                 }
                 Deferred::Start(prepared) => self.start_engine(*prepared),
                 Deferred::Move(movement) => {

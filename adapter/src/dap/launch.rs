@@ -9,13 +9,13 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use serde::Deserialize;
-use serde_json::json;
 
 use rewind_engine::record::{self, RecordOptions};
 
 use super::engine_thread::{EngineError, EngineThread};
 use super::envelope::DapError;
 use crate::cli::paths;
+use crate::debugger::events::{DebuggerEvent, OutputStream};
 use crate::debugger::{Debugger, EventSink, ThreadsCache};
 
 /// `launch` / `attach` arguments (see docs/dap.md).
@@ -229,14 +229,14 @@ impl Recording {
             writers,
         } = self;
         let forwarders = [
-            forward_output(stdout, "stdout", events.clone()),
-            forward_output(stderr, "stderr", events.clone()),
+            forward_output(stdout, OutputStream::Stdout, events.clone()),
+            forward_output(stderr, OutputStream::Stderr, events.clone()),
         ];
         let console = |text: String| {
-            let _ = events.send((
-                "output".into(),
-                json!({"category": "console", "output": text}),
-            ));
+            let _ = events.send(DebuggerEvent::Output {
+                stream: OutputStream::Console,
+                text,
+            });
         };
         console(format!("rewind: recording {name}…\n"));
         let result = record::record(&options);
@@ -263,7 +263,7 @@ impl Recording {
 /// Copies a pipe into `output` events until its end.
 fn forward_output(
     mut pipe: std::io::PipeReader,
-    category: &'static str,
+    stream: OutputStream,
     events: EventSink,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
@@ -277,8 +277,7 @@ fn forward_output(
             };
             pending.extend_from_slice(&buf[..n]);
             if let Some(text) = take_text(&mut pending, n == 0) {
-                let body = json!({"category": category, "output": text});
-                if events.send(("output".into(), body)).is_err() {
+                if events.send(DebuggerEvent::Output { stream, text }).is_err() {
                     return;
                 }
             }

@@ -4,7 +4,7 @@
 //! ([`arguments`]), the advertised capabilities ([`capabilities`]), the async
 //! message loop ([`server`]), the dispatch table ([`dispatch`]) with the
 //! request handlers grouped by concern ([`handlers`]), and the JSON bodies
-//! built from the debugger's typed answers ([`body`]).
+//! built from the debugger's typed answers and news ([`events`]).
 //!
 //! [`engine_thread`] runs the debugger on its own OS thread for the async side.
 
@@ -15,6 +15,7 @@ mod dispatch;
 pub mod engine_thread;
 pub mod envelope;
 pub mod error;
+pub mod events;
 pub mod handler;
 mod handlers;
 pub mod launch;

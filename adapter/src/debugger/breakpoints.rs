@@ -5,11 +5,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use super::error::DebuggerError;
+use super::events::{DebuggerEvent, OutputStream};
+use super::stop::StopReason;
+use super::Debugger;
 
-use super::{failed, Debugger};
-use crate::dap::envelope::DapError;
+/// Crash signals offered as exception breakpoint filters: (filter id, description).
+pub const CRASH_SIGNALS: [(&str, &str); 5] = [
+    ("SIGSEGV", "segmentation fault"),
+    ("SIGABRT", "abort"),
+    ("SIGFPE", "arithmetic exception"),
+    ("SIGILL", "illegal instruction"),
+    ("SIGBUS", "bus error"),
+];
 
 /// What a user breakpoint was set on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,19 +28,18 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The DAP stop reason for a hit.
-    pub fn reason(&self) -> &'static str {
+    /// The stop reason for a hit.
+    pub fn reason(&self) -> StopReason {
         match self {
-            Kind::Line { .. } => "breakpoint",
-            Kind::Function(_) => "function breakpoint",
-            Kind::Instruction(_) => "instruction breakpoint",
+            Kind::Line { .. } => StopReason::Breakpoint,
+            Kind::Function(_) => StopReason::FunctionBreakpoint,
+            Kind::Instruction(_) => StopReason::InstructionBreakpoint,
         }
     }
 }
 
-/// Options shared by every kind of breakpoint request.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// Options shared by every kind of breakpoint.
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     pub condition: Option<String>,
     pub hit_condition: Option<String>,
@@ -108,7 +115,24 @@ impl HitCondition {
 
 /// Breakpoints that stop at a hit: their ids, the stop reason, and a note
 /// (a condition that could not be evaluated).
-pub type BreakpointStop = (Vec<i64>, &'static str, Option<String>);
+pub type BreakpointStop = (Vec<i64>, StopReason, Option<String>);
+
+/// A user breakpoint as the client sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BreakpointView {
+    /// Its id.
+    pub id: i64,
+    /// Whether it is placed at code.
+    pub verified: bool,
+    /// Why it is not placed, when it is not.
+    pub message: Option<String>,
+    /// The line it landed on (a source breakpoint moves to code).
+    pub line: Option<u32>,
+    /// The source file of a line breakpoint.
+    pub source: Option<PathBuf>,
+    /// Its first address, when placed.
+    pub address: Option<u64>,
+}
 
 #[derive(Debug, Default)]
 pub struct Table {
@@ -169,25 +193,28 @@ impl Debugger {
         self.installed = wanted;
     }
 
-    fn dap_breakpoint(&self, id: i64) -> Value {
+    fn breakpoint_view(&self, id: i64) -> BreakpointView {
         let Some(b) = self.breakpoints.user.get(&id) else {
-            return json!({"id": id, "verified": false});
+            return BreakpointView {
+                id,
+                verified: false,
+                message: None,
+                line: None,
+                source: None,
+                address: None,
+            };
         };
-        let mut v = json!({"id": b.id, "verified": !b.addresses.is_empty()});
-        if let Some(m) = &b.message {
-            v["message"] = json!(m);
+        BreakpointView {
+            id: b.id,
+            verified: !b.addresses.is_empty(),
+            message: b.message.clone(),
+            line: b.line,
+            source: match &b.kind {
+                Kind::Line { path, .. } => Some(path.clone()),
+                _ => None,
+            },
+            address: b.addresses.first().copied(),
         }
-        if let Some(line) = b.line {
-            v["line"] = json!(line);
-        }
-        if let Kind::Line { path, .. } = &b.kind {
-            v["source"] =
-                json!({"path": path, "name": path.file_name().map(|n| n.to_string_lossy())});
-        }
-        if let Some(&addr) = b.addresses.first() {
-            v["instructionReference"] = json!(format!("{addr:#x}"));
-        }
-        v
     }
 
     /// Resolves a breakpoint's addresses against the loaded modules.
@@ -230,10 +257,10 @@ impl Debugger {
         &mut self,
         same: impl Fn(&Kind) -> bool,
         wanted: Vec<(Kind, Options)>,
-    ) -> Result<Value, DapError> {
+    ) -> Result<Vec<BreakpointView>, DebuggerError> {
         for (_, options) in &wanted {
             if let Some(h) = &options.hit_condition {
-                HitCondition::parse(h).map_err(DapError::Failed)?;
+                HitCondition::parse(h).map_err(DebuggerError::Refused)?;
             }
         }
         self.breakpoints.user.retain(|_, b| !same(&b.kind));
@@ -258,15 +285,14 @@ impl Debugger {
         }
         self.install_breakpoints(&[]);
         self.update_load_stops();
-        let list: Vec<Value> = ids.iter().map(|&id| self.dap_breakpoint(id)).collect();
-        Ok(json!({ "breakpoints": list }))
+        Ok(ids.iter().map(|&id| self.breakpoint_view(id)).collect())
     }
 
     pub fn set_source_breakpoints(
         &mut self,
         path: PathBuf,
         lines: Vec<(u32, Options)>,
-    ) -> Result<Value, DapError> {
+    ) -> Result<Vec<BreakpointView>, DebuggerError> {
         let wanted = lines
             .into_iter()
             .map(|(line, o)| {
@@ -289,7 +315,7 @@ impl Debugger {
     pub fn set_function_breakpoints(
         &mut self,
         names: Vec<(String, Options)>,
-    ) -> Result<Value, DapError> {
+    ) -> Result<Vec<BreakpointView>, DebuggerError> {
         let wanted = names
             .into_iter()
             .map(|(n, o)| (Kind::Function(n), o))
@@ -300,7 +326,7 @@ impl Debugger {
     pub fn set_instruction_breakpoints(
         &mut self,
         addresses: Vec<(u64, Options)>,
-    ) -> Result<Value, DapError> {
+    ) -> Result<Vec<BreakpointView>, DebuggerError> {
         let wanted = addresses
             .into_iter()
             .map(|(a, o)| (Kind::Instruction(a), o))
@@ -313,26 +339,21 @@ impl Debugger {
         &mut self,
         path: &std::path::Path,
         lines: std::ops::RangeInclusive<u32>,
-    ) -> Value {
+    ) -> Vec<u32> {
         self.sync_program();
-        let found: Vec<Value> = self
-            .program
-            .breakpoint_lines(path, lines)
-            .into_iter()
-            .map(|line| json!({ "line": line }))
-            .collect();
-        json!({ "breakpoints": found })
+        self.program.breakpoint_lines(path, lines)
     }
 
-    pub fn set_exception_filters(&mut self, filters: &[String]) -> Result<Value, DapError> {
+    /// The signals forward runs stop at (exception filters, by signal name).
+    pub fn set_exception_filters(&mut self, filters: &[String]) -> Result<(), DebuggerError> {
         let mut set = BTreeSet::new();
         for f in filters {
             let signo = super::console::signal_number(f)
-                .ok_or_else(|| DapError::Failed(format!("unknown exception filter '{f}'")))?;
+                .ok_or_else(|| DebuggerError::Refused(format!("unknown exception filter '{f}'")))?;
             set.insert(signo);
         }
         self.exception_filters = set;
-        Ok(json!({}))
+        Ok(())
     }
 
     /// Re-resolves breakpoints that could not be placed (their library was
@@ -358,8 +379,7 @@ impl Debugger {
                 b.line = line;
                 b.message = message;
             }
-            let body = json!({"reason": "changed", "breakpoint": self.dap_breakpoint(id)});
-            self.emit("breakpoint", body);
+            self.emit(DebuggerEvent::BreakpointChanged(self.breakpoint_view(id)));
         }
         self.update_load_stops();
     }
@@ -382,9 +402,9 @@ impl Debugger {
         &mut self,
         addr: u64,
         tid: i32,
-    ) -> Result<Option<BreakpointStop>, DapError> {
+    ) -> Result<Option<BreakpointStop>, DebuggerError> {
         let mut stopping = Vec::new();
-        let mut reason = "breakpoint";
+        let mut reason = StopReason::Breakpoint;
         let mut note = None;
         for id in self.breakpoints.at(addr) {
             let Some(b) = self.breakpoints.user.get(&id).cloned() else {
@@ -417,17 +437,17 @@ impl Debugger {
                 entry.hits
             };
             if let Some(h) = &b.options.hit_condition {
-                let cond = HitCondition::parse(h).map_err(failed)?;
+                let cond = HitCondition::parse(h).map_err(DebuggerError::Refused)?;
                 if !cond.holds(hits) {
                     continue;
                 }
             }
             if let Some(message) = &b.options.log_message {
                 let text = self.interpolate(tid, message);
-                self.emit(
-                    "output",
-                    json!({"category": "console", "output": format!("{text}\n")}),
-                );
+                self.emit(DebuggerEvent::Output {
+                    stream: OutputStream::Console,
+                    text: format!("{text}\n"),
+                });
                 continue;
             }
             reason = b.kind.reason();

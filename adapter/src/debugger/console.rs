@@ -5,9 +5,9 @@ use serde_json::{json, Value};
 
 use rewind_engine::session::Position;
 
+use super::error::DebuggerError;
 use super::movement::Movement;
 use super::Debugger;
-use crate::dap::envelope::DapError;
 
 /// A remembered position.
 #[derive(Debug, Clone)]
@@ -111,12 +111,12 @@ impl Debugger {
     }
 
     /// The movement to a bookmark.
-    pub fn bookmark_movement(&self, id: i64) -> Result<Movement, DapError> {
+    pub fn bookmark_movement(&self, id: i64) -> Result<Movement, DebuggerError> {
         let b = self
             .bookmarks
             .iter()
             .find(|b| b.id == id)
-            .ok_or_else(|| DapError::Failed(format!("there is no bookmark {id}")))?;
+            .ok_or_else(|| DebuggerError::Refused(format!("there is no bookmark {id}")))?;
         Ok(Movement::GotoPosition {
             position: b.position.clone(),
             what: format!("Bookmark: {}", b.name),
@@ -124,7 +124,7 @@ impl Debugger {
     }
 
     /// The movement to event `n` (past the last one: the end).
-    pub fn event_movement(&self, n: u64) -> Result<Movement, DapError> {
+    pub fn event_movement(&self, n: u64) -> Result<Movement, DebuggerError> {
         Ok(Movement::GotoEvent(n))
     }
 
@@ -150,11 +150,11 @@ impl Debugger {
         text
     }
 
-    fn next_event_text(&self) -> Result<Option<String>, DapError> {
-        let mut events = self.reader.events().map_err(super::failed)?;
+    fn next_event_text(&self) -> Result<Option<String>, DebuggerError> {
+        let mut events = self.reader.events()?;
         let index = self.session.event_index();
         let mut i = 0;
-        while let Some(e) = events.next_event().map_err(super::failed)? {
+        while let Some(e) = events.next_event()? {
             if i == index {
                 return Ok(Some(crate::cli::dump::line(i, &e).trim().to_owned()));
             }
@@ -198,16 +198,16 @@ impl Debugger {
     }
 
     /// A debug console line: a command, or `None` when it is an expression.
-    pub fn console_command(&mut self, line: &str) -> Result<Option<Command>, DapError> {
+    pub fn console_command(&mut self, line: &str) -> Result<Option<Command>, DebuggerError> {
         let line = line.trim();
         let line = line.strip_prefix("rewind ").map(str::trim).unwrap_or(line);
         let (word, rest) = line
             .split_once(char::is_whitespace)
             .map(|(w, r)| (w, r.trim()))
             .unwrap_or((line, ""));
-        let number = |what: &str| -> Result<u64, DapError> {
+        let number = |what: &str| -> Result<u64, DebuggerError> {
             rest.parse()
-                .map_err(|_| DapError::Failed(format!("usage: {word} {what}")))
+                .map_err(|_| DebuggerError::Refused(format!("usage: {word} {what}")))
         };
         Ok(Some(match word {
             "event" | "when" if rest.is_empty() => Command::Say(self.when()),

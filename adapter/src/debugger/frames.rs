@@ -3,8 +3,8 @@
 
 use rewind_debuginfo::{Frame, FunctionInfo};
 
-use super::{failed, Debugger};
-use crate::dap::envelope::DapError;
+use super::error::DebuggerError;
+use super::Debugger;
 use crate::debugger::target::{registers_from, SessionMemory};
 
 /// One thread's innermost physical frame.
@@ -34,16 +34,16 @@ impl Here {
 
 impl Debugger {
     /// The source-level stack of thread `tid` (at most `max` frames).
-    pub(super) fn stack_of(&mut self, tid: i32, max: usize) -> Result<Vec<Frame>, DapError> {
+    pub(super) fn stack_of(&mut self, tid: i32, max: usize) -> Result<Vec<Frame>, DebuggerError> {
         self.sync_program_for(tid);
-        let regs = registers_from(&self.session.regs(tid).map_err(failed)?);
+        let regs = registers_from(&self.session.regs(tid)?);
         let mem = SessionMemory::new(&mut self.session, tid);
         Ok(self.program.stack(&regs, &mem, max))
     }
 
     /// Where thread `tid` stands now.
-    pub(super) fn here(&mut self, tid: i32) -> Result<Here, DapError> {
-        let regs = self.session.regs(tid).map_err(failed)?;
+    pub(super) fn here(&mut self, tid: i32) -> Result<Here, DebuggerError> {
+        let regs = self.session.regs(tid)?;
         let (pc, rsp) = (regs.rip(), regs.rsp());
         let frames = self.stack_of(tid, 8)?;
         let caller = frames.iter().find(|f| f.physical == 1);

@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 
 use rewind_debuginfo::{Frame, ValueHandle, Variable, VariableKind};
 
-use super::{failed, Debugger};
-use crate::dap::envelope::DapError;
+use super::error::DebuggerError;
+use super::Debugger;
 use crate::debugger::target::SessionMemory;
 
 /// Most frames a stackTrace walks.
@@ -31,6 +31,15 @@ enum Reference {
         tid: i32,
         handle: ValueHandle,
     },
+}
+
+/// A live thread as the client sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadView {
+    /// The recorded thread id.
+    pub id: i32,
+    /// Its name: the replayed thread's `comm` and the recorded id.
+    pub name: String,
 }
 
 /// Frame ids and variable references handed out since the last stop.
@@ -59,25 +68,13 @@ impl Handles {
     }
 }
 
-fn unknown_frame(id: i64) -> DapError {
-    DapError::Failed(format!(
-        "frame {id} does not exist (frame ids are valid until the program moves)"
-    ))
-}
-
-fn unknown_reference(id: i64) -> DapError {
-    DapError::Failed(format!(
-        "variables reference {id} does not exist (references are valid until the program moves)"
-    ))
-}
-
 impl Debugger {
     /// Forgets every handle: the program moved.
     pub(super) fn reset_handles(&mut self) {
         self.handles = Handles::default();
     }
 
-    fn frames_of(&mut self, tid: i32) -> Result<&[Frame], DapError> {
+    fn frames_of(&mut self, tid: i32) -> Result<&[Frame], DebuggerError> {
         if let Some(i) = self.handles.stacks.iter().position(|(t, _)| *t == tid) {
             return Ok(&self.handles.stacks[i].1);
         }
@@ -93,27 +90,27 @@ impl Debugger {
     }
 
     /// The thread and stack index a frame id stands for.
-    fn frame_slot(&self, frame_id: i64) -> Result<(i32, usize), DapError> {
+    fn frame_slot(&self, frame_id: i64) -> Result<(i32, usize), DebuggerError> {
         usize::try_from(frame_id - 1)
             .ok()
             .and_then(|i| self.handles.frames.get(i))
             .copied()
-            .ok_or_else(|| unknown_frame(frame_id))
+            .ok_or_else(|| DebuggerError::UnknownFrame(frame_id))
     }
 
-    pub(super) fn frame(&mut self, frame_id: i64) -> Result<(i32, Frame), DapError> {
+    pub(super) fn frame(&mut self, frame_id: i64) -> Result<(i32, Frame), DebuggerError> {
         let (tid, index) = self.frame_slot(frame_id)?;
         let frame = self
             .frames_of(tid)?
             .get(index)
             .cloned()
-            .ok_or_else(|| unknown_frame(frame_id))?;
+            .ok_or_else(|| DebuggerError::UnknownFrame(frame_id))?;
         Ok((tid, frame))
     }
 
     /// `threads`: every live thread at this point of the recording.
-    pub fn threads(&mut self) -> Value {
-        let mut threads: Vec<Value> = self
+    pub fn threads(&mut self) -> Vec<ThreadView> {
+        let mut threads: Vec<ThreadView> = self
             .session
             .threads()
             .iter()
@@ -121,20 +118,25 @@ impl Debugger {
                 let comm = std::fs::read_to_string(format!("/proc/{}/comm", t.replayed_tid))
                     .map(|c| c.trim().to_owned())
                     .unwrap_or_else(|_| "thread".into());
-                json!({"id": t.tid, "name": format!("{comm} [{}]", t.tid)})
+                ThreadView {
+                    id: t.tid,
+                    name: format!("{comm} [{}]", t.tid),
+                }
             })
             .collect();
         if threads.is_empty() {
             // At the end of the recording every thread has exited; editors
             // still want the thread the stop is about.
             let tid = self.session.current_tid();
-            threads.push(json!({"id": tid, "name": format!("[{tid}] (exited)")}));
+            threads.push(ThreadView {
+                id: tid,
+                name: format!("[{tid}] (exited)"),
+            });
         }
-        let body = json!({ "threads": threads });
         if let Ok(mut cache) = self.threads_cache.lock() {
-            *cache = body.clone();
+            cache.clone_from(&threads);
         }
-        body
+        threads
     }
 
     /// `stackTrace` of thread `tid`.
@@ -143,7 +145,7 @@ impl Debugger {
         tid: i32,
         start: usize,
         levels: Option<usize>,
-    ) -> Result<Value, DapError> {
+    ) -> Result<Value, DebuggerError> {
         let frames = self.frames_of(tid)?.to_vec();
         self.sync_program_for(tid);
         let total = frames.len();
@@ -191,7 +193,7 @@ impl Debugger {
     }
 
     /// `scopes` of a frame.
-    pub fn scopes(&mut self, frame_id: i64) -> Result<Value, DapError> {
+    pub fn scopes(&mut self, frame_id: i64) -> Result<Value, DebuggerError> {
         // Checks the frame exists (its stack is computed once per stop).
         self.frame(frame_id)?;
         let (tid, index) = self.frame_slot(frame_id)?;
@@ -222,19 +224,19 @@ impl Debugger {
         reference: i64,
         start: u64,
         count: Option<u64>,
-    ) -> Result<(i32, Vec<Variable>), DapError> {
+    ) -> Result<(i32, Vec<Variable>), DebuggerError> {
         let r = usize::try_from(reference - 1)
             .ok()
             .and_then(|i| self.handles.references.get(i))
             .cloned()
-            .ok_or_else(|| unknown_reference(reference))?;
+            .ok_or_else(|| DebuggerError::UnknownReference(reference))?;
         match r {
             Reference::Scope { tid, frame, kind } => {
                 let frame = self
                     .frames_of(tid)?
                     .get(frame)
                     .cloned()
-                    .ok_or_else(|| unknown_reference(reference))?;
+                    .ok_or_else(|| DebuggerError::UnknownReference(reference))?;
                 self.sync_program_for(tid);
                 let mem = SessionMemory::new(&mut self.session, tid);
                 let vars = match kind {
@@ -293,7 +295,7 @@ impl Debugger {
         start: Option<u64>,
         count: Option<u64>,
         hex: bool,
-    ) -> Result<Value, DapError> {
+    ) -> Result<Value, DebuggerError> {
         let count = count.filter(|&c| c > 0);
         let (tid, vars) = self.expand(reference, start.unwrap_or(0), count)?;
         let list: Vec<Value> = vars
@@ -315,11 +317,11 @@ impl Debugger {
         &mut self,
         reference: i64,
         name: &str,
-    ) -> Result<Variable, DapError> {
+    ) -> Result<Variable, DebuggerError> {
         let (_, vars) = self.expand(reference, 0, None)?;
         vars.into_iter()
             .find(|v| v.name == name)
-            .ok_or_else(|| DapError::Failed(format!("no variable '{name}' there")))
+            .ok_or_else(|| DebuggerError::Refused(format!("no variable '{name}' there")))
     }
 
     /// Evaluates `expr` in a frame (or the current thread's innermost one).
@@ -327,7 +329,7 @@ impl Debugger {
         &mut self,
         expr: &str,
         frame_id: Option<i64>,
-    ) -> Result<(i32, Variable), DapError> {
+    ) -> Result<(i32, Variable), DebuggerError> {
         let (tid, frame) = match frame_id {
             Some(id) => {
                 let (tid, f) = self.frame(id)?;
@@ -340,10 +342,7 @@ impl Debugger {
         };
         self.sync_program_for(tid);
         let mem = SessionMemory::new(&mut self.session, tid);
-        let v = self
-            .program
-            .evaluate(frame.as_ref(), expr, &mem)
-            .map_err(failed)?;
+        let v = self.program.evaluate(frame.as_ref(), expr, &mem)?;
         Ok((tid, v))
     }
 
@@ -386,7 +385,7 @@ impl Debugger {
         expr: &str,
         frame_id: Option<i64>,
         hex: bool,
-    ) -> Result<Value, DapError> {
+    ) -> Result<Value, DebuggerError> {
         let (tid, v) = self.evaluate_variable(expr, frame_id)?;
         let var = self.variable_json(tid, v);
         let shown = match var["value"].as_str() {

@@ -5,9 +5,10 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::breakpoints::parse_address;
+use super::error::DebuggerError;
+use super::events::{LoadedModuleView, ModuleView};
 use super::inspect::source_json;
-use super::{console, disasm, failed, Debugger};
-use crate::dap::envelope::DapError;
+use super::{console, disasm, Debugger};
 use crate::debugger::target::SessionMemory;
 
 /// Largest readMemory answered at once.
@@ -21,8 +22,8 @@ impl Debugger {
         reference: &str,
         offset: i64,
         count: u64,
-    ) -> Result<Value, DapError> {
-        let base = parse_address(reference).map_err(DapError::Failed)?;
+    ) -> Result<Value, DebuggerError> {
+        let base = parse_address(reference).map_err(DebuggerError::Refused)?;
         let addr = base.wrapping_add_signed(offset);
         let count = count.min(MAX_READ);
         let tid = self.session.current_tid();
@@ -58,9 +59,9 @@ impl Debugger {
         instruction_offset: i64,
         count: usize,
         resolve_symbols: bool,
-    ) -> Result<Value, DapError> {
+    ) -> Result<Value, DebuggerError> {
         let anchor = parse_address(reference)
-            .map_err(DapError::Failed)?
+            .map_err(DebuggerError::Refused)?
             .wrapping_add_signed(byte_offset);
         let count = count.min(4096);
         self.sync_program();
@@ -103,33 +104,28 @@ impl Debugger {
         Ok(json!({ "instructions": out }))
     }
 
-    pub(super) fn module_json(&self, path: &std::path::Path) -> Value {
+    /// A module as the client sees it (where it is mapped, when it is).
+    pub(super) fn module_view(&self, path: &std::path::Path) -> ModuleView {
         let loaded = self
             .program
             .modules()
             .iter()
-            .find(|m| m.module.path() == path);
-        let mut v = json!({
-            "id": path.to_string_lossy(),
-            "name": path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-            "path": path,
-        });
-        if let Some(m) = loaded {
-            v["addressRange"] = json!(format!("{:#x}-{:#x}", m.start, m.end));
-            v["symbolStatus"] = json!(if m.module.has_debug_sections() {
-                "Symbols loaded."
-            } else {
-                "No debug information."
+            .find(|m| m.module.path() == path)
+            .map(|m| LoadedModuleView {
+                start: m.start,
+                end: m.end,
+                has_debug_info: m.module.has_debug_sections(),
+                debug_path: m.module.debug_path(),
             });
-            if let Some(debug) = m.module.debug_path() {
-                v["symbolFilePath"] = json!(debug);
-            }
+        ModuleView {
+            path: path.to_path_buf(),
+            loaded,
         }
-        v
     }
 
     /// `modules`: files mapped in the current thread's process.
-    pub fn modules(&mut self, start: usize, count: Option<usize>) -> Value {
+    /// Gives the page of modules asked for and how many there are in all.
+    pub fn modules(&mut self, start: usize, count: Option<usize>) -> (Vec<ModuleView>, usize) {
         self.sync_program();
         let paths: Vec<std::path::PathBuf> = self
             .program
@@ -138,13 +134,13 @@ impl Debugger {
             .map(|m| m.module.path().to_path_buf())
             .collect();
         let total = paths.len();
-        let list: Vec<Value> = paths
+        let list = paths
             .iter()
             .skip(start)
             .take(count.filter(|&c| c > 0).unwrap_or(usize::MAX))
-            .map(|p| self.module_json(p))
+            .map(|p| self.module_view(p))
             .collect();
-        json!({"modules": list, "totalModules": total})
+        (list, total)
     }
 
     /// `loadedSources`: source files of the loaded modules found on disk.
@@ -160,14 +156,14 @@ impl Debugger {
     }
 
     /// `exceptionInfo` for the signal the last stop was about.
-    pub fn exception_info(&mut self, tid: i32) -> Result<Value, DapError> {
+    pub fn exception_info(&mut self, tid: i32) -> Result<Value, DebuggerError> {
         let Some((signo, stopped)) = self.last_signal.filter(|&(_, t)| t == tid) else {
-            return Err(DapError::Failed(format!(
+            return Err(DebuggerError::Refused(format!(
                 "thread {tid} did not stop for an exception"
             )));
         };
         let name = console::signal_name(signo);
-        let pc = self.session.regs(tid).map_err(failed)?.rip();
+        let pc = self.session.regs(tid)?.rip();
         let place = self
             .program
             .function_name_at(pc)
@@ -191,11 +187,11 @@ impl Debugger {
 }
 
 /// `source`: the text of a file (editors ask when they cannot read it).
-pub fn source_text(path: Option<&str>) -> Result<Value, DapError> {
+pub fn source_text(path: Option<&str>) -> Result<Value, DebuggerError> {
     let path = path.ok_or_else(|| {
-        DapError::Failed("this source has no path; rewind only serves files by path".into())
+        DebuggerError::Refused("this source has no path; rewind only serves files by path".into())
     })?;
     let content = std::fs::read_to_string(path)
-        .map_err(|e| DapError::Failed(format!("cannot read {path}: {e}")))?;
+        .map_err(|e| DebuggerError::Refused(format!("cannot read {path}: {e}")))?;
     Ok(json!({"content": content, "mimeType": "text/x-c"}))
 }

@@ -12,6 +12,8 @@
 pub mod breakpoints;
 pub mod console;
 pub mod disasm;
+pub mod error;
+pub mod events;
 mod frames;
 pub mod hexfmt;
 pub mod inspect;
@@ -21,6 +23,7 @@ mod memory;
 pub use memory::source_text;
 pub mod movement;
 mod stepping;
+pub mod stop;
 pub mod target;
 pub mod watch;
 
@@ -29,22 +32,19 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
-use serde_json::{json, Value};
-use tokio::sync::mpsc::UnboundedSender;
 use tracing::warn;
 
 use rewind_debuginfo::Program;
 use rewind_engine::session::{Session, SessionError};
 use rewind_engine::trace::TraceReader;
 
-use crate::dap::envelope::DapError;
 use crate::debugger::mappings::MappingsCursor;
 
-/// Where events go: (event name, body), forwarded to the client in order.
-pub type EventSink = UnboundedSender<(String, Value)>;
+pub use events::EventSink;
+use events::{DebuggerEvent, OutputStream};
 
 /// Thread list kept for `threads` requests that arrive while a movement runs.
-pub type ThreadsCache = Arc<Mutex<Value>>;
+pub type ThreadsCache = Arc<Mutex<Vec<inspect::ThreadView>>>;
 
 pub struct Debugger {
     session: Session,
@@ -76,10 +76,6 @@ pub struct Debugger {
     goto_targets: BTreeMap<i64, movement::GotoTarget>,
 }
 
-pub(crate) fn failed(e: impl std::fmt::Display) -> DapError {
-    DapError::Failed(e.to_string())
-}
-
 impl Debugger {
     /// Opens the recording in `trace_dir`, stopped at its start.
     pub fn open(
@@ -105,7 +101,7 @@ impl Debugger {
             installed: BTreeSet::new(),
             handles: inspect::Handles::default(),
             bookmarks: Vec::new(),
-            exception_filters: crate::dap::capabilities::CRASH_SIGNALS
+            exception_filters: breakpoints::CRASH_SIGNALS
                 .iter()
                 .filter_map(|(name, _)| console::signal_number(name))
                 .collect(),
@@ -131,18 +127,18 @@ impl Debugger {
         (code > 128).then_some(code - 128)
     }
 
-    fn emit(&self, event: &str, body: Value) {
-        if self.events.send((event.to_owned(), body)).is_err() {
-            warn!(event, "the DAP connection is gone; event dropped");
+    fn emit(&self, event: DebuggerEvent) {
+        if let Err(lost) = self.events.send(event) {
+            warn!(event = ?lost.0, "the client is gone; event dropped");
         }
     }
 
     /// Text in the debug console.
     pub fn console(&self, text: impl Into<String>) {
-        self.emit(
-            "output",
-            json!({"category": "console", "output": text.into()}),
-        );
+        self.emit(DebuggerEvent::Output {
+            stream: OutputStream::Console,
+            text: text.into(),
+        });
     }
 
     /// Places the files mapped at the current position in `program`, for

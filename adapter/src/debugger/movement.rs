@@ -5,12 +5,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{json, Value};
+use rewind_engine::session::{Position, Stop, StopReason as Engine, WatchKind};
 
-use rewind_engine::session::{Position, Stop, StopReason, WatchKind};
-
-use super::{failed, Debugger};
-use crate::dap::envelope::DapError;
+use super::error::DebuggerError;
+use super::events::{DebuggerEvent, ModuleChange, ModuleView};
+use super::stop::{Edge, StopReason, StopReport};
+use super::Debugger;
 
 /// What the client asked the program to do.
 #[derive(Debug, Clone)]
@@ -72,46 +72,22 @@ pub enum Direction {
     Backward,
 }
 
-/// How a movement ended, for the `stopped` event.
+/// A `gotoTargets` answer: a target id, what it does, and where.
 #[derive(Debug, Clone)]
-pub struct Report {
-    pub reason: &'static str,
-    pub description: String,
-    pub text: Option<String>,
-    pub tid: i32,
-    pub hit_breakpoint_ids: Vec<i64>,
-    pub signal: Option<i32>,
-    /// Set when the stop is at one end of the recording.
-    pub edge: Option<Edge>,
-}
-
-/// The ends of a recording.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Edge {
-    Start,
-    End,
-}
-
-impl Report {
-    pub fn new(reason: &'static str, description: impl Into<String>, tid: i32) -> Report {
-        Report {
-            reason,
-            description: description.into(),
-            text: None,
-            tid,
-            hit_breakpoint_ids: Vec::new(),
-            signal: None,
-            edge: None,
-        }
-    }
-
-    pub fn step(tid: i32) -> Report {
-        Report::new("step", "Step", tid)
-    }
+pub struct GotoTargetView {
+    /// The id `goto` takes.
+    pub id: i64,
+    /// What it does ("Back to the previous execution of line N").
+    pub label: String,
+    /// The line it goes to.
+    pub line: u32,
+    /// Its first address.
+    pub address: Option<u64>,
 }
 
 /// What a temporary breakpoint's owner decides at a hit.
-pub type Accept<'a> = dyn FnMut(&mut Debugger, &Stop) -> Result<Option<Report>, DapError> + 'a;
+pub type Accept<'a> =
+    dyn FnMut(&mut Debugger, &Stop) -> Result<Option<StopReport>, DebuggerError> + 'a;
 
 impl Debugger {
     /// Carries out a movement and reports where it stopped. A failure is
@@ -125,8 +101,8 @@ impl Debugger {
             Ok(report) => report,
             Err(error) => {
                 self.console(format!("rewind: {error}\n"));
-                let mut r = Report::new(
-                    "pause",
+                let mut r = StopReport::new(
+                    StopReason::Pause,
                     "Stopped after an error",
                     self.session.current_tid(),
                 );
@@ -137,7 +113,7 @@ impl Debugger {
         self.report(report);
     }
 
-    fn movement(&mut self, movement: Movement) -> Result<Report, DapError> {
+    fn movement(&mut self, movement: Movement) -> Result<StopReport, DebuggerError> {
         match movement {
             Movement::Start { stop_on_entry } => self.first_stop(stop_on_entry),
             Movement::Continue => self.run_until(Direction::Forward, &[], &mut |_, _| Ok(None)),
@@ -182,17 +158,18 @@ impl Debugger {
                     self.session.goto_end()
                 } else {
                     self.session.run_to_event(event)
-                }
-                .map_err(failed)?;
+                }?;
                 Ok(self
                     .judge(&stop, Direction::Forward)?
-                    .filter(|r| r.reason != "exception")
-                    .unwrap_or_else(|| Report::new("goto", format!("Event {event}"), stop.tid)))
+                    .filter(|r| r.reason != StopReason::Exception)
+                    .unwrap_or_else(|| {
+                        StopReport::new(StopReason::Goto, format!("Event {event}"), stop.tid)
+                    }))
             }
             Movement::GotoPosition { position, what } => self.goto_position(&position, what),
             Movement::Restart => {
-                let stop = self.session.restart().map_err(failed)?;
-                let mut r = Report::new("entry", "Start of the recording", stop.tid);
+                let stop = self.session.restart()?;
+                let mut r = StopReport::new(StopReason::Entry, "Start of the recording", stop.tid);
                 r.edge = Some(Edge::Start);
                 Ok(r)
             }
@@ -200,11 +177,11 @@ impl Debugger {
     }
 
     /// The first stop: entry, `main`, or the first breakpoint or crash.
-    fn first_stop(&mut self, stop_on_entry: bool) -> Result<Report, DapError> {
+    fn first_stop(&mut self, stop_on_entry: bool) -> Result<StopReport, DebuggerError> {
         let tid = self.session.current_tid();
         if stop_on_entry {
-            return Ok(Report::new(
-                "entry",
+            return Ok(StopReport::new(
+                StopReason::Entry,
                 "Entry: the program's first instruction",
                 tid,
             ));
@@ -215,10 +192,14 @@ impl Debugger {
         let main = self.main_addresses();
         if main.is_empty() {
             self.console("rewind: the program has no `main` with debug information; stopped at its first instruction\n");
-            return Ok(Report::new("entry", "Entry", tid));
+            return Ok(StopReport::new(StopReason::Entry, "Entry", tid));
         }
         self.run_until(Direction::Forward, &main, &mut |_, stop| {
-            Ok(Some(Report::new("entry", "Entry: main", stop.tid)))
+            Ok(Some(StopReport::new(
+                StopReason::Entry,
+                "Entry: main",
+                stop.tid,
+            )))
         })
     }
 
@@ -246,19 +227,18 @@ impl Debugger {
         direction: Direction,
         temporary: &[u64],
         accept: &mut Accept<'_>,
-    ) -> Result<Report, DapError> {
+    ) -> Result<StopReport, DebuggerError> {
         self.install_breakpoints(temporary);
         let temporary: BTreeSet<u64> = temporary.iter().copied().collect();
         loop {
             let stop = match direction {
                 Direction::Forward => self.session.cont(),
                 Direction::Backward => self.session.reverse_cont(),
-            }
-            .map_err(failed)?;
+            }?;
             if let Some(report) = self.judge(&stop, direction)? {
                 return Ok(report);
             }
-            if stop.reason == StopReason::Loaded {
+            if stop.reason == Engine::Loaded {
                 // A library (or program) appeared: place the breakpoints
                 // that name it, then go on.
                 self.sync_program();
@@ -266,12 +246,12 @@ impl Debugger {
                 self.install_breakpoints(&temporary.iter().copied().collect::<Vec<_>>());
                 continue;
             }
-            if let StopReason::Breakpoint { addr } = stop.reason {
+            if let Engine::Breakpoint { addr } = stop.reason {
                 if let Some((ids, reason, note)) = self.breakpoint_hit(addr, stop.tid)? {
-                    let mut r = Report::new(reason, "Breakpoint", stop.tid);
+                    let mut r = StopReport::new(reason, "Breakpoint", stop.tid);
                     r.description = match reason {
-                        "function breakpoint" => "Function breakpoint".into(),
-                        "instruction breakpoint" => "Instruction breakpoint".into(),
+                        StopReason::FunctionBreakpoint => "Function breakpoint".into(),
+                        StopReason::InstructionBreakpoint => "Instruction breakpoint".into(),
                         _ => "Breakpoint".into(),
                     };
                     r.hit_breakpoint_ids = ids;
@@ -294,10 +274,10 @@ impl Debugger {
         &mut self,
         stop: &Stop,
         direction: Direction,
-    ) -> Result<Option<Report>, DapError> {
+    ) -> Result<Option<StopReport>, DebuggerError> {
         Ok(match &stop.reason {
-            StopReason::End { exit_code } => {
-                let mut r = Report::new("step", "End of the recording", stop.tid);
+            Engine::End { exit_code } => {
+                let mut r = StopReport::new(StopReason::Step, "End of the recording", stop.tid);
                 r.edge = Some(Edge::End);
                 r.text = Some(match exit_code {
                     Some(c) if *c > 128 => format!(
@@ -311,21 +291,22 @@ impl Debugger {
                 });
                 Some(r)
             }
-            StopReason::Start => {
-                let mut r = Report::new("step", "Start of the recording", stop.tid);
+            Engine::Start => {
+                let mut r = StopReport::new(StopReason::Step, "Start of the recording", stop.tid);
                 r.edge = Some(Edge::Start);
                 r.text = Some("Start of the recording: nothing happened before this point".into());
                 Some(r)
             }
-            StopReason::Paused => Some(Report::new("pause", "Paused", stop.tid)),
-            StopReason::Watchpoint { watch, syscall } => {
+            Engine::Paused => Some(StopReport::new(StopReason::Pause, "Paused", stop.tid)),
+            Engine::Watchpoint { watch, syscall } => {
                 let id = self
                     .breakpoints
                     .data
                     .iter()
                     .find(|d| d.watch == *watch)
                     .map(|d| d.id);
-                let mut r = Report::new("data breakpoint", "Data breakpoint", stop.tid);
+                let mut r =
+                    StopReport::new(StopReason::DataBreakpoint, "Data breakpoint", stop.tid);
                 r.hit_breakpoint_ids = id.into_iter().collect();
                 let what = match syscall {
                     Some(nr) => format!(
@@ -348,9 +329,9 @@ impl Debugger {
                 r.text = Some(format!("{} bytes at {:#x}: {what}", watch.len, watch.addr));
                 Some(r)
             }
-            StopReason::Signal { signo } => {
+            Engine::Signal { signo } => {
                 if direction == Direction::Forward && self.exception_filters.contains(signo) {
-                    let mut r = Report::new("exception", "Exception", stop.tid);
+                    let mut r = StopReport::new(StopReason::Exception, "Exception", stop.tid);
                     r.description = format!(
                         "Signal {} ({})",
                         super::console::signal_name(*signo),
@@ -363,10 +344,7 @@ impl Debugger {
                     None
                 }
             }
-            StopReason::Step
-            | StopReason::Arrived
-            | StopReason::Breakpoint { .. }
-            | StopReason::Loaded => None,
+            Engine::Step | Engine::Arrived | Engine::Breakpoint { .. } | Engine::Loaded => None,
         })
     }
 
@@ -375,32 +353,39 @@ impl Debugger {
         &mut self,
         tid: i32,
         direction: Direction,
-    ) -> Result<Report, DapError> {
+    ) -> Result<StopReport, DebuggerError> {
         let _ = tid;
         let stop = match direction {
             Direction::Forward => self.session.step(),
             Direction::Backward => self.session.reverse_step(),
-        }
-        .map_err(failed)?;
+        }?;
         Ok(match &stop.reason {
-            StopReason::End { .. } | StopReason::Start | StopReason::Paused => self
+            Engine::End { .. } | Engine::Start | Engine::Paused => self
                 .judge(&stop, direction)?
-                .unwrap_or_else(|| Report::step(stop.tid)),
-            _ => Report::step(stop.tid),
+                .unwrap_or_else(|| StopReport::step(stop.tid)),
+            _ => StopReport::step(stop.tid),
         })
     }
 
-    fn goto_position(&mut self, position: &Position, what: String) -> Result<Report, DapError> {
-        let stop = self.session.run_to_position(position).map_err(failed)?;
+    fn goto_position(
+        &mut self,
+        position: &Position,
+        what: String,
+    ) -> Result<StopReport, DebuggerError> {
+        let stop = self.session.run_to_position(position)?;
         Ok(self
             .judge(&stop, Direction::Forward)?
-            .filter(|r| r.reason != "exception")
-            .unwrap_or_else(|| Report::new("goto", what, stop.tid)))
+            .filter(|r| r.reason != StopReason::Exception)
+            .unwrap_or_else(|| StopReport::new(StopReason::Goto, what, stop.tid)))
     }
 
     /// `gotoTargets`: for a source line, its next execution and its previous one.
-    pub fn goto_targets(&mut self, path: &std::path::Path, line: u32) -> Result<Value, DapError> {
-        let bp = self.program.line_breakpoint(path, line).map_err(failed)?;
+    pub fn goto_targets(
+        &mut self,
+        path: &std::path::Path,
+        line: u32,
+    ) -> Result<Vec<GotoTargetView>, DebuggerError> {
+        let bp = self.program.line_breakpoint(path, line)?;
         let mut targets = Vec::new();
         for backwards in [false, true] {
             let id = self.goto_targets.len() as i64 + 1;
@@ -417,25 +402,26 @@ impl Debugger {
                     label: label.clone(),
                 },
             );
-            let mut t = json!({"id": id, "label": label, "line": bp.line});
-            if let Some(a) = bp.addresses.first() {
-                t["instructionPointerReference"] = json!(format!("{a:#x}"));
-            }
-            targets.push(t);
+            targets.push(GotoTargetView {
+                id,
+                label,
+                line: bp.line,
+                address: bp.addresses.first().copied(),
+            });
         }
-        Ok(json!({ "targets": targets }))
+        Ok(targets)
     }
 
     /// Checks that `gotoTargets` gave out `target`.
-    pub fn check_goto_target(&self, target: i64) -> Result<(), DapError> {
+    pub fn check_goto_target(&self, target: i64) -> Result<(), DebuggerError> {
         self.goto_targets.get(&target).map(|_| ()).ok_or_else(|| {
-            DapError::Failed(format!(
+            DebuggerError::Refused(format!(
                 "goto target {target} does not exist: ask gotoTargets for one"
             ))
         })
     }
 
-    fn goto(&mut self, target: i64) -> Result<Report, DapError> {
+    fn goto(&mut self, target: i64) -> Result<StopReport, DebuggerError> {
         self.check_goto_target(target)?;
         let t = self.goto_targets[&target].clone();
         let direction = if t.backwards {
@@ -445,12 +431,16 @@ impl Debugger {
         };
         let label = t.label.clone();
         self.run_until(direction, &t.addresses, &mut |_, stop| {
-            Ok(Some(Report::new("goto", label.clone(), stop.tid)))
+            Ok(Some(StopReport::new(
+                StopReason::Goto,
+                label.clone(),
+                stop.tid,
+            )))
         })
     }
 
     /// Sends `stopped` (and `exited`, `thread`, `module` news first).
-    fn report(&mut self, report: Report) {
+    fn report(&mut self, report: StopReport) {
         self.reset_handles();
         self.sync_program();
         self.retry_unresolved_breakpoints();
@@ -460,35 +450,25 @@ impl Debugger {
         if report.edge == Some(Edge::End) && !self.end_reported {
             self.end_reported = true;
             if let Some(code) = self.session.recorded_exit() {
-                self.emit("exited", json!({ "exitCode": code }));
+                self.emit(DebuggerEvent::Exited { code });
             }
         }
         self.last_signal = report.signal.map(|s| (s, report.tid));
-        let mut body = json!({
-            "reason": report.reason,
-            "description": report.description,
-            "threadId": report.tid,
-            "allThreadsStopped": true,
-            "preserveFocusHint": false,
-        });
-        if let Some(text) = &report.text {
-            body["text"] = json!(text);
-        }
-        if !report.hit_breakpoint_ids.is_empty() {
-            body["hitBreakpointIds"] = json!(report.hit_breakpoint_ids);
-        }
         self.running
             .store(false, std::sync::atomic::Ordering::SeqCst);
-        self.emit("stopped", body);
+        self.emit(DebuggerEvent::Stopped(report));
     }
 
     fn thread_news(&mut self) {
         let now: BTreeSet<i32> = self.session.threads().iter().map(|t| t.tid).collect();
         for &tid in now.difference(&self.known_threads) {
-            self.emit("thread", json!({"reason": "started", "threadId": tid}));
+            self.emit(DebuggerEvent::Thread { tid, started: true });
         }
         for &tid in self.known_threads.difference(&now) {
-            self.emit("thread", json!({"reason": "exited", "threadId": tid}));
+            self.emit(DebuggerEvent::Thread {
+                tid,
+                started: false,
+            });
         }
         self.known_threads = now;
         self.threads();
@@ -503,26 +483,24 @@ impl Debugger {
             .collect();
         for (path, start) in &now {
             if self.known_modules.get(path) != Some(start) {
-                let reason = if self.known_modules.contains_key(path) {
-                    "changed"
+                let change = if self.known_modules.contains_key(path) {
+                    ModuleChange::Changed
                 } else {
-                    "new"
+                    ModuleChange::New
                 };
-                self.emit(
-                    "module",
-                    json!({"reason": reason, "module": self.module_json(path)}),
-                );
+                let module = self.module_view(path);
+                self.emit(DebuggerEvent::Module { change, module });
             }
         }
         for path in self.known_modules.keys() {
             if !now.contains_key(path) {
-                self.emit(
-                    "module",
-                    json!({"reason": "removed", "module": {
-                        "id": path.to_string_lossy(),
-                        "name": path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-                    }}),
-                );
+                self.emit(DebuggerEvent::Module {
+                    change: ModuleChange::Removed,
+                    module: ModuleView {
+                        path: path.clone(),
+                        loaded: None,
+                    },
+                });
             }
         }
         self.known_modules = now;

@@ -15,24 +15,23 @@
 //! start of the caller's line that made the call.
 
 use rewind_debuginfo::FunctionInfo;
-use rewind_engine::session::{Position, Stop, StopReason};
+use rewind_engine::session::{Position, Stop, StopReason as Engine};
 
 use super::disasm;
+use super::error::DebuggerError;
 use super::frames::Here;
-use super::movement::{Direction, Edge, Report};
-use super::{failed, Debugger};
-use crate::dap::envelope::DapError;
+use super::movement::Direction;
+use super::stop::{Edge, StopReason, StopReport};
+use super::Debugger;
 use crate::debugger::target::SessionMemory;
 
 /// Most instructions a `stepIn` executes before giving up on finding a line.
 const MAX_STEP_IN_INSTRUCTIONS: usize = 100_000;
 /// Most instructions a reverse step-in walks back through one line.
 const MAX_REVERSE_INSTRUCTIONS: usize = 10_000;
-/// A report reason that never reaches the client: `run_to` reached its target.
-const REACHED: &str = "reached";
 
-fn gave_up(what: &str, n: usize) -> DapError {
-    DapError::Failed(format!(
+fn gave_up(what: &str, n: usize) -> DebuggerError {
+    DebuggerError::Refused(format!(
         "{what}: no new source line after {n} instructions (the program runs code without line information); use continue or step by instruction"
     ))
 }
@@ -44,12 +43,14 @@ impl Debugger {
         &mut self,
         direction: Direction,
         temporary: &[u64],
-        reached: &mut dyn FnMut(&mut Debugger, &Stop) -> Result<bool, DapError>,
-    ) -> Result<Option<Report>, DapError> {
+        reached: &mut dyn FnMut(&mut Debugger, &Stop) -> Result<bool, DebuggerError>,
+    ) -> Result<Option<StopReport>, DebuggerError> {
+        let mut arrived = false;
         let report = self.run_until(direction, temporary, &mut |d, stop| {
-            Ok(reached(d, stop)?.then(|| Report::new(REACHED, "", stop.tid)))
+            arrived = reached(d, stop)?;
+            Ok(arrived.then(|| StopReport::step(stop.tid)))
         })?;
-        Ok((report.reason != REACHED).then_some(report))
+        Ok((!arrived).then_some(report))
     }
 
     /// Statement starts of `f`'s own lines: not those of functions inlined
@@ -72,11 +73,11 @@ impl Debugger {
         starts
     }
 
-    fn rsp(&self, tid: i32) -> Result<u64, DapError> {
-        Ok(self.session.regs(tid).map_err(failed)?.rsp())
+    fn rsp(&self, tid: i32) -> Result<u64, DebuggerError> {
+        Ok(self.session.regs(tid)?.rsp())
     }
 
-    fn cfa_of(&mut self, tid: i32) -> Result<Option<u64>, DapError> {
+    fn cfa_of(&mut self, tid: i32) -> Result<Option<u64>, DebuggerError> {
         // The CFA comes with unwinding to the caller: ask for two frames.
         Ok(self.stack_of(tid, 2)?.first().and_then(|f| f.cfa))
     }
@@ -87,7 +88,7 @@ impl Debugger {
     }
 
     /// `next`: the next line in this frame, over calls.
-    pub(super) fn next_line(&mut self, tid: i32) -> Result<Report, DapError> {
+    pub(super) fn next_line(&mut self, tid: i32) -> Result<StopReport, DebuggerError> {
         let here = self.here(tid)?;
         let (Some(func), Some(line), Some(cfa)) = (here.function.clone(), here.line, here.cfa)
         else {
@@ -101,32 +102,32 @@ impl Debugger {
             }
             let now = d.here(tid)?;
             if Some(now.pc) == here.return_address && now.rsp == cfa {
-                return Ok(Some(Report::step(tid)));
+                return Ok(Some(StopReport::step(tid)));
             }
             let new_line = now.line != Some(line) || now.pc == here.pc;
             let same_frame = now.cfa == Some(cfa) && here.in_function(now.pc);
-            Ok((same_frame && new_line && now.pc != func.entry).then(|| Report::step(tid)))
+            Ok((same_frame && new_line && now.pc != func.entry).then(|| StopReport::step(tid)))
         })
     }
 
     /// `stepIn`: into a call with line information, else like `next`.
-    pub(super) fn step_in_line(&mut self, tid: i32) -> Result<Report, DapError> {
+    pub(super) fn step_in_line(&mut self, tid: i32) -> Result<StopReport, DebuggerError> {
         let here = self.here(tid)?;
         let (Some(_), Some(line)) = (here.function.clone(), here.line) else {
             return self.step_out(tid);
         };
         for _ in 0..MAX_STEP_IN_INSTRUCTIONS {
-            let regs = self.session.regs(tid).map_err(failed)?;
+            let regs = self.session.regs(tid)?;
             let (before_pc, before_rsp) = (regs.rip(), regs.rsp());
             let insn = self.decode(tid, before_pc);
-            let stop = self.session.step().map_err(failed)?;
+            let stop = self.session.step()?;
             if let Some(r) = self.judge(&stop, Direction::Forward)? {
                 return Ok(r);
             }
             if stop.tid != tid {
                 continue;
             }
-            let mut pc = self.session.regs(tid).map_err(failed)?.rip();
+            let mut pc = self.session.regs(tid)?.rip();
             let called = insn.as_ref().is_some_and(|i| i.is_call && pc != i.end());
             if called {
                 if self.line_at(pc).is_some() {
@@ -145,7 +146,7 @@ impl Debugger {
             if !here.in_function(pc) {
                 let returned = Some(pc) == here.return_address;
                 if returned || self.line_at(pc).is_some() {
-                    return Ok(Report::step(tid));
+                    return Ok(StopReport::step(tid));
                 }
                 continue;
             }
@@ -154,16 +155,16 @@ impl Debugger {
                 .line_range_at(pc)
                 .is_some_and(|r| r.start == pc && r.is_stmt && r.location.line != 0);
             if at_statement && (self.line_at(pc) != Some(line) || pc == here.pc) {
-                return Ok(Report::step(tid));
+                return Ok(StopReport::step(tid));
             }
         }
         Err(gave_up("step in", MAX_STEP_IN_INSTRUCTIONS))
     }
 
     /// From a function's entry, on to its first line after the prologue.
-    fn run_past_prologue(&mut self, tid: i32, entry: u64) -> Result<Report, DapError> {
+    fn run_past_prologue(&mut self, tid: i32, entry: u64) -> Result<StopReport, DebuggerError> {
         let Some(f) = self.program.function_at(entry) else {
-            return Ok(Report::step(tid));
+            return Ok(StopReport::step(tid));
         };
         let body: Vec<u64> = f
             .name
@@ -174,17 +175,17 @@ impl Debugger {
             .filter(|a| f.ranges.iter().any(|&(b, e)| (b..e).contains(a)) && *a != entry)
             .collect();
         if body.is_empty() {
-            return Ok(Report::step(tid));
+            return Ok(StopReport::step(tid));
         }
         let cfa = self.cfa_of(tid)?;
         self.run_until(Direction::Forward, &body, &mut |d, stop| {
-            Ok((stop.tid == tid && d.cfa_of(tid)? == cfa).then(|| Report::step(tid)))
+            Ok((stop.tid == tid && d.cfa_of(tid)? == cfa).then(|| StopReport::step(tid)))
         })
     }
 
     /// `restartFrame`: back in time to the start of the call that `frame_id`
     /// is (its function's first line, the same canonical frame address).
-    pub(super) fn restart_frame(&mut self, frame_id: i64) -> Result<Report, DapError> {
+    pub(super) fn restart_frame(&mut self, frame_id: i64) -> Result<StopReport, DebuggerError> {
         let (tid, frame) = self.frame(frame_id)?;
         self.sync_program_for(tid);
         let entry = self
@@ -193,15 +194,17 @@ impl Debugger {
             .filter(|f| !f.inlined)
             .map(|f| f.entry)
             .ok_or_else(|| {
-                DapError::Failed("this frame's function is not known (no debug information)".into())
+                DebuggerError::Refused(
+                    "this frame's function is not known (no debug information)".into(),
+                )
             })?;
         let cfa = frame.cfa.ok_or_else(no_caller)?;
         if let Some(r) = self.travel_back_to(entry, tid, cfa)? {
             return Ok(r);
         }
         let mut report = self.run_past_prologue(tid, entry)?;
-        if report.reason == "step" {
-            report.reason = "restart";
+        if report.reason == StopReason::Step {
+            report.reason = StopReason::RestartFrame;
             report.description = "Restarted frame".into();
         }
         Ok(report)
@@ -216,7 +219,7 @@ impl Debugger {
         addr: u64,
         tid: i32,
         cfa: u64,
-    ) -> Result<Option<Report>, DapError> {
+    ) -> Result<Option<StopReport>, DebuggerError> {
         for &a in &std::mem::take(&mut self.installed) {
             self.session.remove_breakpoint(a);
         }
@@ -227,14 +230,14 @@ impl Debugger {
             self.session.remove_watchpoint(w);
         }
         let result = (|| loop {
-            let stop = self.session.reverse_cont().map_err(failed)?;
+            let stop = self.session.reverse_cont()?;
             match stop.reason {
-                StopReason::Breakpoint { addr: at } if at == addr => {
+                Engine::Breakpoint { addr: at } if at == addr => {
                     if stop.tid == tid && self.cfa_of(tid)? == Some(cfa) {
                         return Ok(None);
                     }
                 }
-                StopReason::Breakpoint { .. } | StopReason::Watchpoint { .. } => {}
+                Engine::Breakpoint { .. } | Engine::Watchpoint { .. } => {}
                 _ => {
                     if let Some(r) = self.judge(&stop, Direction::Backward)? {
                         return Ok(Some(r));
@@ -243,24 +246,24 @@ impl Debugger {
             }
         })();
         for w in watches {
-            self.session.add_watchpoint(w).map_err(failed)?;
+            self.session.add_watchpoint(w)?;
         }
         result
     }
 
     /// `stepOut`: to the return into the caller.
-    pub(super) fn step_out(&mut self, tid: i32) -> Result<Report, DapError> {
+    pub(super) fn step_out(&mut self, tid: i32) -> Result<StopReport, DebuggerError> {
         let here = self.here(tid)?;
         let (Some(ret), Some(cfa)) = (here.return_address, here.cfa) else {
             return Err(no_caller());
         };
         self.run_until(Direction::Forward, &[ret], &mut |d, stop| {
-            Ok((stop.tid == tid && d.rsp(tid)? == cfa).then(|| Report::step(tid)))
+            Ok((stop.tid == tid && d.rsp(tid)? == cfa).then(|| StopReport::step(tid)))
         })
     }
 
     /// `reverseStepOut`: back to the call of the current function.
-    pub(super) fn reverse_step_out(&mut self, tid: i32) -> Result<Report, DapError> {
+    pub(super) fn reverse_step_out(&mut self, tid: i32) -> Result<StopReport, DebuggerError> {
         let here = self.here(tid)?;
         let (Some(ret), Some(cfa)) = (here.return_address, here.cfa) else {
             return Err(no_caller());
@@ -270,18 +273,18 @@ impl Debugger {
             disasm::call_before(&mem, ret, here.caller_entry)
         }
         .ok_or_else(|| {
-            DapError::Failed(format!(
+            DebuggerError::Refused(format!(
                 "cannot find the call instruction before the return address {ret:#x}"
             ))
         })?;
         // Before the call pushes the return address, rsp is the callee's CFA.
         self.run_until(Direction::Backward, &[call], &mut |d, stop| {
-            Ok((stop.tid == tid && d.rsp(tid)? == cfa).then(|| Report::step(tid)))
+            Ok((stop.tid == tid && d.rsp(tid)? == cfa).then(|| StopReport::step(tid)))
         })
     }
 
     /// `stepBack`: the start of the previous line in this frame.
-    pub(super) fn step_back_line(&mut self, tid: i32) -> Result<Report, DapError> {
+    pub(super) fn step_back_line(&mut self, tid: i32) -> Result<StopReport, DebuggerError> {
         let here = self.here(tid)?;
         let at_statement = self
             .program
@@ -303,7 +306,7 @@ impl Debugger {
         tid: i32,
         here: Here,
         skip_current: bool,
-    ) -> Result<Report, DapError> {
+    ) -> Result<StopReport, DebuggerError> {
         let (Some(func), Some(line), Some(cfa)) = (here.function.clone(), here.line, here.cfa)
         else {
             return self.instruction_step(tid, Direction::Backward);
@@ -322,21 +325,21 @@ impl Debugger {
         let mut best: Option<Position> =
             (!skip_current && at_statement).then(|| self.session.position().clone());
         // A stop met while collecting, not yet known to be inside the step.
-        let mut pending: Option<(Position, Report)> = None;
+        let mut pending: Option<(Position, StopReport)> = None;
         loop {
-            let stop = self.session.reverse_cont().map_err(failed)?;
+            let stop = self.session.reverse_cont()?;
             let position = stop.position.clone();
             let mut other = self.judge(&stop, Direction::Backward)?;
             if other.as_ref().is_some_and(|r| r.edge == Some(Edge::Start)) {
                 if best.is_some() {
                     break;
                 }
-                return Ok(other.unwrap_or_else(|| Report::step(tid)));
+                return Ok(other.unwrap_or_else(|| StopReport::step(tid)));
             }
             let mut in_frame = false;
-            if let StopReason::Breakpoint { addr } = stop.reason {
+            if let Engine::Breakpoint { addr } = stop.reason {
                 if let Some((ids, reason, note)) = self.breakpoint_hit(addr, stop.tid)? {
-                    let mut r = Report::new(reason, "Breakpoint", stop.tid);
+                    let mut r = StopReport::new(reason, "Breakpoint", stop.tid);
                     r.hit_breakpoint_ids = ids;
                     r.text = note;
                     other = Some(r);
@@ -346,13 +349,15 @@ impl Debugger {
             }
             if !in_frame {
                 match other {
-                    Some(r) if collecting.is_none() || r.reason == "pause" => return Ok(r),
+                    Some(r) if collecting.is_none() || r.reason == StopReason::Pause => {
+                        return Ok(r)
+                    }
                     Some(r) if pending.is_none() => pending = Some((position, r)),
                     _ => {}
                 }
                 continue;
             }
-            let pc = self.session.regs(tid).map_err(failed)?.rip();
+            let pc = self.session.regs(tid)?.rip();
             let now_line = self.line_at(pc);
             match collecting {
                 None if pc == func.entry => return self.back_to_caller_line(tid),
@@ -371,7 +376,7 @@ impl Debugger {
                 Some(c) if now_line == Some(c) && (pc != func.entry || best.is_none()) => {
                     if let Some((at, r)) = pending.take() {
                         // It happened after this statement: inside the step.
-                        self.session.run_to_position(&at).map_err(failed)?;
+                        self.session.run_to_position(&at)?;
                         return Ok(r);
                     }
                     if let Some(r) = other {
@@ -386,28 +391,28 @@ impl Debugger {
             }
         }
         if let Some(position) = best {
-            self.session.run_to_position(&position).map_err(failed)?;
+            self.session.run_to_position(&position)?;
         }
-        Ok(Report::step(tid))
+        Ok(StopReport::step(tid))
     }
 
     /// From a function's entry: one instruction back is the call; then back
     /// to the start of the caller's line.
-    fn back_to_caller_line(&mut self, tid: i32) -> Result<Report, DapError> {
-        let stop = self.session.reverse_step().map_err(failed)?;
+    fn back_to_caller_line(&mut self, tid: i32) -> Result<StopReport, DebuggerError> {
+        let stop = self.session.reverse_step()?;
         if let Some(r) = self.judge(&stop, Direction::Backward)? {
             return Ok(r);
         }
         let here = self.here(tid)?;
         if here.line.is_none() {
-            return Ok(Report::step(tid));
+            return Ok(StopReport::step(tid));
         }
         self.back_in_frame(tid, here, false)
     }
 
     /// `reverseStepIn`: back one line, into the last line of a function the
     /// previous line called.
-    pub(super) fn reverse_step_in_line(&mut self, tid: i32) -> Result<Report, DapError> {
+    pub(super) fn reverse_step_in_line(&mut self, tid: i32) -> Result<StopReport, DebuggerError> {
         let here = self.here(tid)?;
         let (Some(func), Some(line), Some(cfa)) = (here.function.clone(), here.line, here.cfa)
         else {
@@ -419,7 +424,7 @@ impl Debugger {
         let (mut prev_pc, mut prev_rsp) = (here.pc, here.rsp);
         let (mut current_line, mut moved) = (line, false);
         for _ in 0..MAX_REVERSE_INSTRUCTIONS {
-            let stop = self.session.reverse_step().map_err(failed)?;
+            let stop = self.session.reverse_step()?;
             if let Some(r) = self.judge(&stop, Direction::Backward)? {
                 return Ok(r);
             }
@@ -467,7 +472,7 @@ impl Debugger {
                     disasm::call_before(&mem, prev_pc, Some(func.entry))
                 };
                 let Some(call) = call else {
-                    return Ok(Report::step(tid));
+                    return Ok(StopReport::step(tid));
                 };
                 if let Some(r) = self.run_to(Direction::Backward, &[call], &mut |d, s| {
                     Ok(s.tid == tid && d.rsp(tid)? == prev_rsp)
@@ -478,13 +483,15 @@ impl Debugger {
                 // Left the function backwards: the caller's line.
                 return self.back_in_frame(tid, now, false);
             }
-            let regs = self.session.regs(tid).map_err(failed)?;
+            let regs = self.session.regs(tid)?;
             (prev_pc, prev_rsp) = (regs.rip(), regs.rsp());
         }
         Err(gave_up("reverse step in", MAX_REVERSE_INSTRUCTIONS))
     }
 }
 
-fn no_caller() -> DapError {
-    DapError::Failed("this frame has no caller that can be found (no unwind information)".into())
+fn no_caller() -> DebuggerError {
+    DebuggerError::Refused(
+        "this frame has no caller that can be found (no unwind information)".into(),
+    )
 }

@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 use rewind_engine::session::{WatchKind, WatchSpec};
 
 use super::breakpoints::parse_address;
+use super::error::DebuggerError;
 use super::Debugger;
-use crate::dap::envelope::DapError;
 
 /// A data breakpoint: a hardware watchpoint.
 #[derive(Debug, Clone)]
@@ -41,9 +41,9 @@ impl Debugger {
         frame_id: Option<i64>,
         as_address: bool,
         bytes: Option<u64>,
-    ) -> Result<Value, DapError> {
+    ) -> Result<Value, DebuggerError> {
         let (addr, len, what) = if as_address {
-            let addr = parse_address(name).map_err(DapError::Failed)?;
+            let addr = parse_address(name).map_err(DebuggerError::Refused)?;
             (Some(addr), bytes.unwrap_or(8), name.to_owned())
         } else {
             let var = match variables_reference.filter(|&r| r > 0) {
@@ -76,7 +76,7 @@ impl Debugger {
     pub fn set_data_breakpoints(
         &mut self,
         wanted: Vec<(String, Option<String>)>,
-    ) -> Result<Value, DapError> {
+    ) -> Result<Value, DebuggerError> {
         for old in std::mem::take(&mut self.breakpoints.data) {
             self.session.remove_watchpoint(&old.watch);
         }

@@ -10,6 +10,25 @@ use serde::Deserialize;
 
 use crate::debugger::breakpoints::Options;
 
+/// The options every kind of breakpoint takes.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct BreakpointOptions {
+    condition: Option<String>,
+    hit_condition: Option<String>,
+    log_message: Option<String>,
+}
+
+impl From<BreakpointOptions> for Options {
+    fn from(o: BreakpointOptions) -> Options {
+        Options {
+            condition: o.condition,
+            hit_condition: o.hit_condition,
+            log_message: o.log_message,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct ThreadArgs {
@@ -27,7 +46,7 @@ pub(super) struct SourceArg {
 pub(super) struct SourceBreakpoint {
     pub(super) line: u32,
     #[serde(flatten)]
-    pub(super) options: Options,
+    pub(super) options: BreakpointOptions,
 }
 
 #[derive(Deserialize)]
@@ -41,7 +60,7 @@ pub(super) struct SetBreakpointsArgs {
 pub(super) struct FunctionBreakpoint {
     pub(super) name: String,
     #[serde(flatten)]
-    pub(super) options: Options,
+    pub(super) options: BreakpointOptions,
 }
 
 #[derive(Deserialize)]
@@ -56,7 +75,7 @@ pub(super) struct InstructionBreakpoint {
     #[serde(default)]
     pub(super) offset: i64,
     #[serde(flatten)]
-    pub(super) options: Options,
+    pub(super) options: BreakpointOptions,
 }
 
 #[derive(Deserialize)]

@@ -7,6 +7,7 @@ use crate::dap::arguments::BookmarkArgs;
 use crate::dap::envelope::{DapError, Request};
 use crate::dap::handler::{Deferred, SessionHandler};
 use crate::debugger::console::Command;
+use crate::debugger::events::DebuggerEvent;
 
 pub async fn bookmark(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
     let a: BookmarkArgs = r.parse_arguments()?;
@@ -27,10 +28,8 @@ pub async fn command(h: &mut SessionHandler, line: String) -> Result<Option<Valu
         Some(Command::Say(text)) => Some(json!({"result": text, "variablesReference": 0})),
         Some(Command::Move(movement, text)) => {
             let tid = h.call(|d| Ok(d.session().current_tid())).await?;
-            h.deferred.push(Deferred::Event(
-                "continued",
-                json!({"threadId": tid, "allThreadsContinued": true}),
-            ));
+            h.deferred
+                .push(Deferred::Event(DebuggerEvent::Continued { tid }));
             h.movement(movement)?;
             Some(json!({"result": text, "variablesReference": 0}))
         }

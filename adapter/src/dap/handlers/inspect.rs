@@ -7,15 +7,29 @@ use crate::dap::arguments::{
 };
 use crate::dap::envelope::{DapError, Request};
 use crate::dap::handler::SessionHandler;
+use crate::debugger::inspect::ThreadView;
 
 pub async fn threads(h: &mut SessionHandler) -> Result<Value, DapError> {
     if !h.is_ready() {
         return Ok(json!({ "threads": [] }));
     }
     if h.is_running() {
-        return Ok(h.threads.lock().map(|t| t.clone()).unwrap_or(Value::Null));
+        return Ok(h
+            .threads
+            .lock()
+            .map(|t| threads_body(&t))
+            .unwrap_or(Value::Null));
     }
-    h.call(|d| Ok(d.threads())).await
+    let threads = h.call(|d| Ok(d.threads())).await?;
+    Ok(threads_body(&threads))
+}
+
+fn threads_body(threads: &[ThreadView]) -> Value {
+    let list: Vec<Value> = threads
+        .iter()
+        .map(|t| json!({"id": t.id, "name": t.name}))
+        .collect();
+    json!({ "threads": list })
 }
 
 pub async fn stack_trace(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {

@@ -9,6 +9,7 @@ use crate::dap::capabilities::capabilities;
 use crate::dap::envelope::{DapError, Request};
 use crate::dap::handler::{Deferred, EngineState, SessionHandler};
 use crate::dap::launch::{self, LaunchArguments, Opening};
+use crate::debugger::events::DebuggerEvent;
 use crate::debugger::movement::Movement;
 
 pub fn initialize() -> Result<Value, DapError> {
@@ -44,7 +45,7 @@ pub async fn launch(h: &mut SessionHandler, request: &Request) -> Result<Value, 
             .await
             .map_err(|e| DapError::Failed(format!("the launch failed: {e}")))??;
         h.engine = EngineState::Ready(Arc::new(engine));
-        h.deferred.push(Deferred::Event("initialized", Value::Null));
+        h.deferred.push(Deferred::Event(DebuggerEvent::Ready));
     }
     Ok(Value::Null)
 }
@@ -78,7 +79,7 @@ pub async fn pause(h: &mut SessionHandler) -> Result<Value, DapError> {
 pub fn terminate(h: &mut SessionHandler) -> Result<Value, DapError> {
     h.cancel_recording();
     h.pause_if_running();
-    h.deferred.push(Deferred::Event("terminated", Value::Null));
+    h.deferred.push(Deferred::Event(DebuggerEvent::Ended));
     Ok(Value::Null)
 }
 

@@ -1,16 +1,50 @@
 //! The program's modules and sources: `modules`, `loadedSources`, `source`.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::dap::arguments::{ModulesArgs, SourceArgs};
 use crate::dap::envelope::{DapError, Request};
 use crate::dap::handler::SessionHandler;
+use crate::debugger::events::ModuleView;
 
 pub async fn modules(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
     let a: ModulesArgs = r.parse_arguments()?;
     h.require_stopped()?;
-    h.call(move |d| Ok(d.modules(a.start_module, a.module_count)))
-        .await
+    let (modules, total) = h
+        .call(move |d| Ok(d.modules(a.start_module, a.module_count)))
+        .await?;
+    let list: Vec<Value> = modules.iter().map(module_json).collect();
+    Ok(json!({"modules": list, "totalModules": total}))
+}
+
+/// A DAP `Module`.
+pub fn module_json(m: &ModuleView) -> Value {
+    let path = &m.path;
+    let mut v = json!({
+        "id": path.to_string_lossy(),
+        "name": path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        "path": path,
+    });
+    if let Some(loaded) = &m.loaded {
+        v["addressRange"] = json!(format!("{:#x}-{:#x}", loaded.start, loaded.end));
+        v["symbolStatus"] = json!(if loaded.has_debug_info {
+            "Symbols loaded."
+        } else {
+            "No debug information."
+        });
+        if let Some(debug) = &loaded.debug_path {
+            v["symbolFilePath"] = json!(debug);
+        }
+    }
+    v
+}
+
+/// The module of a `module` event with reason `removed`: its id and name.
+pub fn removed_module_json(m: &ModuleView) -> Value {
+    json!({
+        "id": m.path.to_string_lossy(),
+        "name": m.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+    })
 }
 
 pub async fn loaded_sources(h: &mut SessionHandler) -> Result<Value, DapError> {
@@ -20,5 +54,7 @@ pub async fn loaded_sources(h: &mut SessionHandler) -> Result<Value, DapError> {
 
 pub fn source(r: &Request) -> Result<Value, DapError> {
     let a: SourceArgs = r.parse_arguments()?;
-    crate::debugger::source_text(a.source.and_then(|s| s.path).as_deref())
+    Ok(crate::debugger::source_text(
+        a.source.and_then(|s| s.path).as_deref(),
+    )?)
 }

@@ -1,12 +1,13 @@
 //! Movements forwards and backwards: answered at once, carried out after the
 //! response (their stop arrives as a `stopped` event).
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::dap::arguments::{FrameArgs, GotoArgs, GotoEventArgs, GotoTargetsArgs};
 use crate::dap::envelope::{DapError, Request};
 use crate::dap::handler::{source_path, SessionHandler};
 use crate::debugger::movement::Movement;
+use crate::debugger::stop::{StopReason, StopReport};
 
 pub fn continue_(h: &mut SessionHandler) -> Result<Value, DapError> {
     h.movement(Movement::Continue)
@@ -69,7 +70,48 @@ pub async fn goto_targets(h: &mut SessionHandler, r: &Request) -> Result<Value, 
     let a: GotoTargetsArgs = r.parse_arguments()?;
     let path = source_path(&a.source)?;
     h.require_stopped()?;
-    h.call(move |d| d.goto_targets(&path, a.line)).await
+    let targets = h.call(move |d| d.goto_targets(&path, a.line)).await?;
+    let list: Vec<Value> = targets
+        .iter()
+        .map(|t| {
+            let mut v = json!({"id": t.id, "label": t.label, "line": t.line});
+            if let Some(a) = t.address {
+                v["instructionPointerReference"] = json!(format!("{a:#x}"));
+            }
+            v
+        })
+        .collect();
+    Ok(json!({ "targets": list }))
+}
+
+/// The body of a `stopped` event.
+pub fn stopped_json(report: &StopReport) -> Value {
+    let reason = match report.reason {
+        StopReason::Step => "step",
+        StopReason::Breakpoint => "breakpoint",
+        StopReason::FunctionBreakpoint => "function breakpoint",
+        StopReason::InstructionBreakpoint => "instruction breakpoint",
+        StopReason::DataBreakpoint => "data breakpoint",
+        StopReason::Exception => "exception",
+        StopReason::Pause => "pause",
+        StopReason::Entry => "entry",
+        StopReason::Goto => "goto",
+        StopReason::RestartFrame => "restart",
+    };
+    let mut body = json!({
+        "reason": reason,
+        "description": report.description,
+        "threadId": report.tid,
+        "allThreadsStopped": true,
+        "preserveFocusHint": false,
+    });
+    if let Some(text) = &report.text {
+        body["text"] = json!(text);
+    }
+    if !report.hit_breakpoint_ids.is_empty() {
+        body["hitBreakpointIds"] = json!(report.hit_breakpoint_ids);
+    }
+    body
 }
 
 pub async fn goto_event(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
