@@ -95,7 +95,7 @@ impl Debugger {
             .ok()
             .and_then(|i| self.handles.frames.get(i))
             .copied()
-            .ok_or_else(|| DebuggerError::UnknownFrame(frame_id))
+            .ok_or(DebuggerError::UnknownFrame(frame_id))
     }
 
     pub(super) fn frame(&mut self, frame_id: i64) -> Result<(i32, Frame), DebuggerError> {
@@ -104,7 +104,7 @@ impl Debugger {
             .frames_of(tid)?
             .get(index)
             .cloned()
-            .ok_or_else(|| DebuggerError::UnknownFrame(frame_id))?;
+            .ok_or(DebuggerError::UnknownFrame(frame_id))?;
         Ok((tid, frame))
     }
 
@@ -229,14 +229,14 @@ impl Debugger {
             .ok()
             .and_then(|i| self.handles.references.get(i))
             .cloned()
-            .ok_or_else(|| DebuggerError::UnknownReference(reference))?;
+            .ok_or(DebuggerError::UnknownReference(reference))?;
         match r {
             Reference::Scope { tid, frame, kind } => {
                 let frame = self
                     .frames_of(tid)?
                     .get(frame)
                     .cloned()
-                    .ok_or_else(|| DebuggerError::UnknownReference(reference))?;
+                    .ok_or(DebuggerError::UnknownReference(reference))?;
                 self.sync_program_for(tid);
                 let mem = SessionMemory::new(&mut self.session, tid);
                 let vars = match kind {
