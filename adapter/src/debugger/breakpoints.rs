@@ -169,16 +169,6 @@ impl Table {
     }
 }
 
-/// `0x1234` (hex) or `4660` (decimal).
-pub fn parse_address(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        Some(hex) => u64::from_str_radix(hex, 16),
-        None => t.parse(),
-    };
-    parsed.map_err(|_| format!("'{text}' is not an address"))
-}
-
 impl Debugger {
     /// Re-plants the session's breakpoints: the user's plus `temporary` ones.
     pub(super) fn install_breakpoints(&mut self, temporary: &[u64]) {

@@ -1,8 +1,6 @@
 //! The recording as a timeline (events, bookmarks) and the debug console's
 //! `rewind` commands; signal names for exception filters and reports.
 
-use serde_json::{json, Value};
-
 use rewind_engine::session::Position;
 
 use super::error::DebuggerError;
@@ -52,6 +50,64 @@ pub fn signal_description(signo: i32) -> &'static str {
         .unwrap_or("signal")
 }
 
+/// A bookmark as the client sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookmarkView {
+    /// The id `gotoEvent` takes.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// The event it is at (or just after).
+    pub event: u64,
+}
+
+/// Where the session stands in the recording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineView {
+    /// Events in the recording, when known.
+    pub event_count: Option<u64>,
+    /// The event the session stands at.
+    pub current_event: u64,
+    /// Whether the recording runs to the program's end.
+    pub complete: bool,
+    /// Every bookmark, oldest first.
+    pub bookmarks: Vec<BookmarkView>,
+}
+
+/// What a completion inserts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompletionKind {
+    /// A console command word.
+    Keyword,
+    /// A local variable or parameter.
+    Variable,
+    /// A global.
+    Value,
+}
+
+/// One completion of the word under the cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletionView {
+    /// The text inserted.
+    pub label: String,
+    /// What it is.
+    pub kind: CompletionKind,
+    /// Where the replaced word starts (a column, from 0).
+    pub start: usize,
+    /// How many characters it replaces.
+    pub length: usize,
+}
+
+impl Bookmark {
+    fn view(&self) -> BookmarkView {
+        BookmarkView {
+            id: self.id,
+            name: self.name.clone(),
+            event: self.position.event,
+        }
+    }
+}
+
 /// What a debug console line asks for.
 pub enum Command {
     /// Text to show.
@@ -84,30 +140,26 @@ Anything else is evaluated as an expression; write (event) for a variable called
 
 impl Debugger {
     /// `timeline`: where the session stands in the recording.
-    pub fn timeline(&self) -> Value {
-        let total = self.session.total_events();
-        json!({
-            "eventCount": total,
-            "currentEvent": self.session.event_index(),
-            "complete": self.session.recorded_exit().is_some(),
-            "bookmarks": self.bookmarks.iter().map(|b| json!({
-                "id": b.id,
-                "name": b.name,
-                "event": b.position.event,
-            })).collect::<Vec<_>>(),
-        })
+    pub fn timeline(&self) -> TimelineView {
+        TimelineView {
+            event_count: self.session.total_events(),
+            current_event: self.session.event_index(),
+            complete: self.session.recorded_exit().is_some(),
+            bookmarks: self.bookmarks.iter().map(Bookmark::view).collect(),
+        }
     }
 
     /// `bookmark`: remembers the current position.
-    pub fn bookmark(&mut self, name: Option<String>) -> Value {
+    pub fn bookmark(&mut self, name: Option<String>) -> BookmarkView {
         let id = self.bookmarks.last().map_or(1, |b| b.id + 1);
         let position = self.session.position().clone();
         let name = name
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| format!("bookmark {id} (event {})", position.event));
-        let body = json!({"id": id, "name": name, "event": position.event});
-        self.bookmarks.push(Bookmark { id, name, position });
-        body
+        let bookmark = Bookmark { id, name, position };
+        let view = bookmark.view();
+        self.bookmarks.push(bookmark);
+        view
     }
 
     /// The movement to a bookmark.
@@ -166,35 +218,46 @@ impl Debugger {
     /// `completions` for the debug console: command words at the start of
     /// the line, else names in scope (locals, parameters, globals) that
     /// start like the word under the cursor.
-    pub fn completions(&mut self, text: &str, column: usize, frame_id: Option<i64>) -> Value {
+    pub fn completions(
+        &mut self,
+        text: &str,
+        column: usize,
+        frame_id: Option<i64>,
+    ) -> Vec<CompletionView> {
         let cursor = column.saturating_sub(1).min(text.len());
         let before = text.get(..cursor).unwrap_or(text);
         let start = before
             .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '$'))
             .map_or(0, |i| i + 1);
         let word = &before[start..];
-        let mut targets: Vec<Value> = Vec::new();
+        let length = cursor - start;
+        let mut targets: Vec<CompletionView> = Vec::new();
         let line_start = before[..start].trim().is_empty() || before[..start].trim() == "rewind";
         if line_start {
             targets.extend(
                 COMMAND_WORDS
                     .iter()
                     .filter(|c| c.starts_with(word))
-                    .map(|c| json!({"label": c, "type": "keyword"})),
+                    .map(|c| CompletionView {
+                        label: (*c).to_owned(),
+                        kind: CompletionKind::Keyword,
+                        start,
+                        length,
+                    }),
             );
         }
         let word = word.trim_start_matches('$');
         for (name, kind) in self.names_in_scope(frame_id) {
-            if name.starts_with(word) && !targets.iter().any(|t| t["label"] == name.as_str()) {
-                targets.push(json!({"label": name, "type": kind}));
+            if name.starts_with(word) && !targets.iter().any(|t| t.label == name) {
+                targets.push(CompletionView {
+                    label: name,
+                    kind,
+                    start,
+                    length,
+                });
             }
         }
-        // Replace from the start of the word.
-        for t in &mut targets {
-            t["start"] = json!(start);
-            t["length"] = json!(cursor - start);
-        }
-        json!({ "targets": targets })
+        targets
     }
 
     /// A debug console line: a command, or `None` when it is an expression.
@@ -217,12 +280,7 @@ impl Debugger {
             }
             "bookmark" => {
                 let b = self.bookmark((!rest.is_empty()).then(|| rest.to_owned()));
-                Command::Say(format!(
-                    "bookmark {}: {} (event {})",
-                    b["id"],
-                    b["name"].as_str().unwrap_or(""),
-                    b["event"]
-                ))
+                Command::Say(format!("bookmark {}: {} (event {})", b.id, b.name, b.event))
             }
             "bookmarks" if rest.is_empty() => Command::Say(if self.bookmarks.is_empty() {
                 "no bookmarks".into()

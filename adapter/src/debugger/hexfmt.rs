@@ -1,6 +1,7 @@
-//! Hexadecimal display of values (DAP `format: {hex: true}`, VS Code's
-//! "View as hex"): the decimal integers of a value as the debug layer
-//! formats it become hex; text in quotes, floats and addresses stay.
+//! Hexadecimal text: the display of values in hex (VS Code's "View as
+//! hex": the decimal integers of a value as the debug layer formats it
+//! become hex; text in quotes, floats and addresses stay), and addresses
+//! parsed from what a client sends.
 
 /// `value` with each decimal integer token written in hex (negative ones as
 /// `-0x…`).
@@ -69,6 +70,16 @@ pub fn hex_integers(value: &str) -> String {
 
 fn is_word(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// `0x1234` (hex) or `4660` (decimal).
+pub fn parse_address(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => t.parse(),
+    };
+    parsed.map_err(|_| format!("'{text}' is not an address"))
 }
 
 #[cfg(test)]

@@ -2,10 +2,11 @@
 //! and expressions. Frame ids and variable references are handles valid
 //! until the next movement.
 
-use serde_json::{json, Value};
+use std::path::PathBuf;
 
 use rewind_debuginfo::{Frame, ValueHandle, Variable, VariableKind};
 
+use super::console::CompletionKind;
 use super::error::DebuggerError;
 use super::Debugger;
 use crate::debugger::target::SessionMemory;
@@ -31,6 +32,84 @@ enum Reference {
         tid: i32,
         handle: ValueHandle,
     },
+}
+
+/// A stack frame as the client sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackFrameView {
+    /// The frame id (valid until the program moves).
+    pub id: i64,
+    /// The function, else the nearest symbol, else the address.
+    pub name: String,
+    /// The frame's pc.
+    pub pc: u64,
+    /// Its source position, when the debug information has one.
+    pub location: Option<FrameLocation>,
+    /// The module the pc lies in.
+    pub module: Option<PathBuf>,
+}
+
+/// Where a frame stands in its source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameLocation {
+    /// The source file.
+    pub file: PathBuf,
+    /// Its line.
+    pub line: u32,
+    /// Its column (1 when unknown).
+    pub column: u32,
+    /// Whether the file is on this machine (libc's sources are usually not).
+    pub on_disk: bool,
+}
+
+/// A page of a thread's stack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackTraceView {
+    /// The frames asked for, innermost first.
+    pub frames: Vec<StackFrameView>,
+    /// How many frames the stack has in all.
+    pub total: usize,
+}
+
+/// A scope of a frame as the client sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeView {
+    /// Its title.
+    pub name: &'static str,
+    /// What it holds.
+    pub kind: ScopeKind,
+    /// The reference `variables` expands.
+    pub reference: i64,
+    /// Whether expanding it is slow.
+    pub expensive: bool,
+}
+
+/// A variable (or an evaluated expression) as the client sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariableView {
+    /// Its name (the expression, for an evaluation).
+    pub name: String,
+    /// Its value as text.
+    pub value: String,
+    /// Its type's name.
+    pub type_name: String,
+    /// The reference that expands its children (0: none).
+    pub reference: i64,
+    /// How many indexed children it has (arrays).
+    pub indexed: Option<u64>,
+    /// Where it lies in memory, when it does.
+    pub address: Option<u64>,
+}
+
+/// The signal a thread stopped for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExceptionView {
+    /// The signal's name (`SIGSEGV`).
+    pub name: String,
+    /// What, where, which thread, and whether the program died of it.
+    pub description: String,
+    /// The signal's number and name.
+    pub message: String,
 }
 
 /// A live thread as the client sees it.
@@ -145,7 +224,7 @@ impl Debugger {
         tid: i32,
         start: usize,
         levels: Option<usize>,
-    ) -> Result<Value, DebuggerError> {
+    ) -> Result<StackTraceView, DebuggerError> {
         let frames = self.frames_of(tid)?.to_vec();
         self.sync_program_for(tid);
         let total = frames.len();
@@ -161,61 +240,49 @@ impl Debugger {
                 .clone()
                 .or_else(|| self.program.symbolize(f.pc))
                 .unwrap_or_else(|| format!("{:#x}", f.pc));
-            let mut v = json!({
-                "id": id,
-                "name": name,
-                "line": 0,
-                "column": 0,
-                "instructionPointerReference": format!("{:#x}", f.pc),
+            out.push(StackFrameView {
+                id,
+                name,
+                pc: f.pc,
+                location: f.location.as_ref().map(|loc| FrameLocation {
+                    file: loc.file.clone(),
+                    line: loc.line,
+                    column: loc.column.max(1),
+                    on_disk: loc.file.is_file(),
+                }),
+                module: self
+                    .program
+                    .module_at(f.pc)
+                    .map(|(module, _)| module.path().to_path_buf()),
             });
-            match &f.location {
-                Some(loc) if loc.file.is_file() => {
-                    v["line"] = json!(loc.line);
-                    v["column"] = json!(loc.column.max(1));
-                    v["source"] = source_json(&loc.file);
-                }
-                Some(loc) => {
-                    // Source not on this machine (e.g. libc's): show where, dimmed.
-                    v["line"] = json!(loc.line);
-                    v["column"] = json!(loc.column.max(1));
-                    v["source"] = source_json(&loc.file);
-                    v["source"]["presentationHint"] = json!("deemphasize");
-                    v["presentationHint"] = json!("subtle");
-                }
-                None => v["presentationHint"] = json!("subtle"),
-            }
-            if let Some((module, _)) = self.program.module_at(f.pc) {
-                v["moduleId"] = json!(module.path().to_string_lossy());
-            }
-            out.push(v);
         }
-        Ok(json!({"stackFrames": out, "totalFrames": total}))
+        Ok(StackTraceView { frames: out, total })
     }
 
     /// `scopes` of a frame.
-    pub fn scopes(&mut self, frame_id: i64) -> Result<Value, DebuggerError> {
+    pub fn scopes(&mut self, frame_id: i64) -> Result<Vec<ScopeView>, DebuggerError> {
         // Checks the frame exists (its stack is computed once per stop).
         self.frame(frame_id)?;
         let (tid, index) = self.frame_slot(frame_id)?;
         let mut scopes = Vec::new();
-        for (name, kind, hint) in [
-            ("Locals", ScopeKind::Locals, "locals"),
-            ("Globals", ScopeKind::Globals, "globals"),
-            ("Registers", ScopeKind::Registers, "registers"),
+        for (name, kind) in [
+            ("Locals", ScopeKind::Locals),
+            ("Globals", ScopeKind::Globals),
+            ("Registers", ScopeKind::Registers),
         ] {
             let reference = self.handles.reference(Reference::Scope {
                 tid,
                 frame: index,
                 kind,
             });
-            scopes.push(json!({
-                "name": name,
-                "presentationHint": hint,
-                "variablesReference": reference,
-                "expensive": kind == ScopeKind::Globals,
-            }));
+            scopes.push(ScopeView {
+                name,
+                kind,
+                reference,
+                expensive: kind == ScopeKind::Globals,
+            });
         }
-        Ok(json!({ "scopes": scopes }))
+        Ok(scopes)
     }
 
     /// The variables a reference expands to (all of them; paging is applied by the caller).
@@ -268,24 +335,23 @@ impl Debugger {
         }
     }
 
-    fn variable_json(&mut self, tid: i32, v: Variable) -> Value {
+    fn variable_view(&mut self, tid: i32, v: Variable, hex: bool) -> VariableView {
         let reference = match v.children {
             Some(handle) => self.handles.reference(Reference::Value { tid, handle }),
             None => 0,
         };
-        let mut out = json!({
-            "name": v.name,
-            "value": v.value,
-            "type": v.type_name,
-            "variablesReference": reference,
-        });
-        if let Some(n) = v.indexed_children {
-            out["indexedVariables"] = json!(n);
+        VariableView {
+            name: v.name,
+            value: if hex {
+                super::hexfmt::hex_integers(&v.value)
+            } else {
+                v.value
+            },
+            type_name: v.type_name,
+            reference,
+            indexed: v.indexed_children,
+            address: v.address,
         }
-        if let Some(a) = v.address {
-            out["memoryReference"] = json!(format!("{a:#x}"));
-        }
-        out
     }
 
     /// `variables`: the children of a reference, paged with `start`/`count`.
@@ -295,21 +361,13 @@ impl Debugger {
         start: Option<u64>,
         count: Option<u64>,
         hex: bool,
-    ) -> Result<Value, DebuggerError> {
+    ) -> Result<Vec<VariableView>, DebuggerError> {
         let count = count.filter(|&c| c > 0);
         let (tid, vars) = self.expand(reference, start.unwrap_or(0), count)?;
-        let list: Vec<Value> = vars
+        Ok(vars
             .into_iter()
-            .map(|v| self.variable_json(tid, v))
-            .map(|mut v| {
-                if hex {
-                    let shown = v["value"].as_str().map(super::hexfmt::hex_integers);
-                    v["value"] = json!(shown);
-                }
-                v
-            })
-            .collect();
-        Ok(json!({ "variables": list }))
+            .map(|v| self.variable_view(tid, v, hex))
+            .collect())
     }
 
     /// The child called `name` of a reference (for data breakpoints).
@@ -347,8 +405,11 @@ impl Debugger {
     }
 
     /// Names of the variables visible in a frame (or the current thread's
-    /// innermost one), with the DAP completion type of each.
-    pub(super) fn names_in_scope(&mut self, frame_id: Option<i64>) -> Vec<(String, &'static str)> {
+    /// innermost one), with the completion kind of each.
+    pub(super) fn names_in_scope(
+        &mut self,
+        frame_id: Option<i64>,
+    ) -> Vec<(String, CompletionKind)> {
         let found = match frame_id {
             Some(id) => self.frame(id).map(|(tid, f)| (tid, Some(f))),
             None => {
@@ -361,20 +422,20 @@ impl Debugger {
         };
         self.sync_program_for(tid);
         let mem = SessionMemory::new(&mut self.session, tid);
-        let mut names: Vec<(String, &'static str)> = Vec::new();
+        let mut names: Vec<(String, CompletionKind)> = Vec::new();
         for kind in [VariableKind::Local, VariableKind::Parameter] {
             names.extend(
                 self.program
                     .frame_variables(&frame, kind, &mem)
                     .into_iter()
-                    .map(|v| (v.name, "variable")),
+                    .map(|v| (v.name, CompletionKind::Variable)),
             );
         }
         names.extend(
             self.program
                 .globals(&frame, &mem)
                 .into_iter()
-                .map(|v| (v.name, "value")),
+                .map(|v| (v.name, CompletionKind::Value)),
         );
         names
     }
@@ -385,30 +446,38 @@ impl Debugger {
         expr: &str,
         frame_id: Option<i64>,
         hex: bool,
-    ) -> Result<Value, DebuggerError> {
+    ) -> Result<VariableView, DebuggerError> {
         let (tid, v) = self.evaluate_variable(expr, frame_id)?;
-        let var = self.variable_json(tid, v);
-        let shown = match var["value"].as_str() {
-            Some(s) if hex => json!(super::hexfmt::hex_integers(s)),
-            _ => var["value"].clone(),
-        };
-        let mut out = json!({
-            "result": shown,
-            "type": var["type"],
-            "variablesReference": var["variablesReference"],
-        });
-        for key in ["indexedVariables", "memoryReference"] {
-            if !var[key].is_null() {
-                out[key] = var[key].clone();
-            }
-        }
-        Ok(out)
+        Ok(self.variable_view(tid, v, hex))
     }
-}
 
-pub(super) fn source_json(path: &std::path::Path) -> Value {
-    json!({
-        "name": path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-        "path": path,
-    })
+    /// `exceptionInfo` for the signal the last stop was about.
+    pub fn exception_info(&mut self, tid: i32) -> Result<ExceptionView, DebuggerError> {
+        let Some((signo, stopped)) = self.last_signal.filter(|&(_, t)| t == tid) else {
+            return Err(DebuggerError::Refused(format!(
+                "thread {tid} did not stop for an exception"
+            )));
+        };
+        let name = super::console::signal_name(signo);
+        let pc = self.session.regs(tid)?.rip();
+        let place = self
+            .program
+            .function_name_at(pc)
+            .map(|f| format!(" in {f}"))
+            .unwrap_or_default();
+        let fatal = self.crash_signal() == Some(signo);
+        Ok(ExceptionView {
+            description: format!(
+                "{name} ({}) at {pc:#x}{place}, thread {stopped}{}",
+                super::console::signal_description(signo),
+                if fatal {
+                    "; the program died of it"
+                } else {
+                    ""
+                }
+            ),
+            message: format!("signal {signo} ({name})"),
+            name,
+        })
+    }
 }

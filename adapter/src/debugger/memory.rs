@@ -1,15 +1,35 @@
-//! Memory, code and files of the replayed program: readMemory, disassemble,
-//! modules, loadedSources, source, exceptionInfo.
+//! Memory and code of the replayed program: readMemory and disassemble.
 
-use base64::Engine as _;
-use serde_json::{json, Value};
+use std::path::PathBuf;
 
-use super::breakpoints::parse_address;
 use super::error::DebuggerError;
-use super::events::{LoadedModuleView, ModuleView};
-use super::inspect::source_json;
-use super::{console, disasm, Debugger};
+use super::hexfmt::parse_address;
+use super::{disasm, Debugger};
 use crate::debugger::target::SessionMemory;
+
+/// Bytes read from the replayed process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoryView {
+    /// Where the read started.
+    pub address: u64,
+    /// The readable prefix of what was asked for.
+    pub data: Vec<u8>,
+    /// How many bytes after it could not be read.
+    pub unreadable: u64,
+}
+
+/// One disassembled instruction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstructionView {
+    /// Its address.
+    pub address: u64,
+    /// Its bytes and text; `None` where the bytes decode to no instruction.
+    pub decoded: Option<(Vec<u8>, String)>,
+    /// The symbol it lies in, when asked for.
+    pub symbol: Option<String>,
+    /// The source line it starts, for the first instruction of each line.
+    pub line: Option<(PathBuf, u32)>,
+}
 
 /// Largest readMemory answered at once.
 const MAX_READ: u64 = 1 << 20;
@@ -22,7 +42,7 @@ impl Debugger {
         reference: &str,
         offset: i64,
         count: u64,
-    ) -> Result<Value, DebuggerError> {
+    ) -> Result<MemoryView, DebuggerError> {
         let base = parse_address(reference).map_err(DebuggerError::Refused)?;
         let addr = base.wrapping_add_signed(offset);
         let count = count.min(MAX_READ);
@@ -40,14 +60,11 @@ impl Debugger {
             at += want as u64;
         }
         let unreadable = count - data.len() as u64;
-        let mut body = json!({
-            "address": format!("{addr:#x}"),
-            "data": base64::engine::general_purpose::STANDARD.encode(&data),
-        });
-        if unreadable > 0 {
-            body["unreadableBytes"] = json!(unreadable);
-        }
-        Ok(body)
+        Ok(MemoryView {
+            address: addr,
+            data,
+            unreadable,
+        })
     }
 
     /// `disassemble`: `count` instructions from `offset` instructions away
@@ -59,7 +76,7 @@ impl Debugger {
         instruction_offset: i64,
         count: usize,
         resolve_symbols: bool,
-    ) -> Result<Value, DebuggerError> {
+    ) -> Result<Vec<InstructionView>, DebuggerError> {
         let anchor = parse_address(reference)
             .map_err(DebuggerError::Refused)?
             .wrapping_add_signed(byte_offset);
@@ -74,124 +91,24 @@ impl Debugger {
         let mut last_line = None;
         let mut out = Vec::with_capacity(entries.len());
         for (address, ins) in entries {
-            let mut v = match ins {
-                Some(ins) => json!({
-                    "address": format!("{address:#x}"),
-                    "instructionBytes": ins.bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" "),
-                    "instruction": ins.text,
-                }),
-                None => json!({
-                    "address": format!("{address:#x}"),
-                    "instruction": "(bad)",
-                    "presentationHint": "invalid",
-                }),
+            let mut v = InstructionView {
+                address,
+                decoded: ins.map(|ins| (ins.bytes, ins.text)),
+                symbol: None,
+                line: None,
             };
             if resolve_symbols {
-                if let Some(sym) = self.program.symbolize(address) {
-                    v["symbol"] = json!(sym);
-                }
+                v.symbol = self.program.symbolize(address);
             }
             if let Some(loc) = self.program.location_at(address) {
                 let key = (loc.file.clone(), loc.line);
                 if last_line.as_ref() != Some(&key) {
-                    v["location"] = source_json(&loc.file);
-                    v["line"] = json!(loc.line);
+                    v.line = Some(key.clone());
                     last_line = Some(key);
                 }
             }
             out.push(v);
         }
-        Ok(json!({ "instructions": out }))
+        Ok(out)
     }
-
-    /// A module as the client sees it (where it is mapped, when it is).
-    pub(super) fn module_view(&self, path: &std::path::Path) -> ModuleView {
-        let loaded = self
-            .program
-            .modules()
-            .iter()
-            .find(|m| m.module.path() == path)
-            .map(|m| LoadedModuleView {
-                start: m.start,
-                end: m.end,
-                has_debug_info: m.module.has_debug_sections(),
-                debug_path: m.module.debug_path(),
-            });
-        ModuleView {
-            path: path.to_path_buf(),
-            loaded,
-        }
-    }
-
-    /// `modules`: files mapped in the current thread's process.
-    /// Gives the page of modules asked for and how many there are in all.
-    pub fn modules(&mut self, start: usize, count: Option<usize>) -> (Vec<ModuleView>, usize) {
-        self.sync_program();
-        let paths: Vec<std::path::PathBuf> = self
-            .program
-            .modules()
-            .iter()
-            .map(|m| m.module.path().to_path_buf())
-            .collect();
-        let total = paths.len();
-        let list = paths
-            .iter()
-            .skip(start)
-            .take(count.filter(|&c| c > 0).unwrap_or(usize::MAX))
-            .map(|p| self.module_view(p))
-            .collect();
-        (list, total)
-    }
-
-    /// `loadedSources`: source files of the loaded modules found on disk.
-    pub fn loaded_sources(&mut self) -> Value {
-        self.sync_program();
-        let sources: Vec<Value> = self
-            .program
-            .source_files()
-            .iter()
-            .map(|p| source_json(p))
-            .collect();
-        json!({ "sources": sources })
-    }
-
-    /// `exceptionInfo` for the signal the last stop was about.
-    pub fn exception_info(&mut self, tid: i32) -> Result<Value, DebuggerError> {
-        let Some((signo, stopped)) = self.last_signal.filter(|&(_, t)| t == tid) else {
-            return Err(DebuggerError::Refused(format!(
-                "thread {tid} did not stop for an exception"
-            )));
-        };
-        let name = console::signal_name(signo);
-        let pc = self.session.regs(tid)?.rip();
-        let place = self
-            .program
-            .function_name_at(pc)
-            .map(|f| format!(" in {f}"))
-            .unwrap_or_default();
-        let fatal = self.crash_signal() == Some(signo);
-        Ok(json!({
-            "exceptionId": name,
-            "description": format!(
-                "{name} ({}) at {pc:#x}{place}, thread {stopped}{}",
-                console::signal_description(signo),
-                if fatal { "; the program died of it" } else { "" }
-            ),
-            "breakMode": "always",
-            "details": {
-                "message": format!("signal {signo} ({name})"),
-                "typeName": name,
-            },
-        }))
-    }
-}
-
-/// `source`: the text of a file (editors ask when they cannot read it).
-pub fn source_text(path: Option<&str>) -> Result<Value, DebuggerError> {
-    let path = path.ok_or_else(|| {
-        DebuggerError::Refused("this source has no path; rewind only serves files by path".into())
-    })?;
-    let content = std::fs::read_to_string(path)
-        .map_err(|e| DebuggerError::Refused(format!("cannot read {path}: {e}")))?;
-    Ok(json!({"content": content, "mimeType": "text/x-c"}))
 }

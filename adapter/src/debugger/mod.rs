@@ -18,9 +18,10 @@ mod frames;
 pub mod hexfmt;
 pub mod inspect;
 pub mod mappings;
-mod memory;
+pub mod memory;
+pub mod modules;
 
-pub use memory::source_text;
+pub use modules::source_text;
 pub mod movement;
 mod stepping;
 pub mod stop;

@@ -1,13 +1,22 @@
 //! Data breakpoints: hardware watchpoints on a variable or an address
 //! (`dataBreakpointInfo`, `setDataBreakpoints`).
 
-use serde_json::{json, Value};
-
 use rewind_engine::session::{WatchKind, WatchSpec};
 
-use super::breakpoints::parse_address;
+use super::breakpoints::BreakpointView;
 use super::error::DebuggerError;
+use super::hexfmt::parse_address;
 use super::Debugger;
+
+/// What `dataBreakpointInfo` found: the id to watch it by (none when it
+/// cannot be watched) and a description that says what, or why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchableView {
+    /// The data id `setDataBreakpoints` takes, when it can be watched.
+    pub data_id: Option<String>,
+    /// What it is, or why it cannot be watched.
+    pub description: String,
+}
 
 /// A data breakpoint: a hardware watchpoint.
 #[derive(Debug, Clone)]
@@ -41,7 +50,7 @@ impl Debugger {
         frame_id: Option<i64>,
         as_address: bool,
         bytes: Option<u64>,
-    ) -> Result<Value, DebuggerError> {
+    ) -> Result<WatchableView, DebuggerError> {
         let (addr, len, what) = if as_address {
             let addr = parse_address(name).map_err(DebuggerError::Refused)?;
             (Some(addr), bytes.unwrap_or(8), name.to_owned())
@@ -53,30 +62,29 @@ impl Debugger {
             (var.address, var.byte_size.unwrap_or(0), var.name.clone())
         };
         let Some(addr) = addr else {
-            return Ok(json!({
-                "dataId": null,
-                "description": format!("{what} is not in memory (a register or a computed value): it cannot be watched"),
-            }));
+            return Ok(WatchableView {
+                data_id: None,
+                description: format!("{what} is not in memory (a register or a computed value): it cannot be watched"),
+            });
         };
         if ![1, 2, 4, 8].contains(&len) || !addr.is_multiple_of(len) {
-            return Ok(json!({
-                "dataId": null,
-                "description": format!("{what} is {len} bytes at {addr:#x}: a hardware watchpoint covers 1, 2, 4 or 8 aligned bytes"),
-            }));
+            return Ok(WatchableView {
+                data_id: None,
+                description: format!("{what} is {len} bytes at {addr:#x}: a hardware watchpoint covers 1, 2, 4 or 8 aligned bytes"),
+            });
         }
-        Ok(json!({
-            "dataId": data_id(addr, len),
-            "description": format!("{what} ({len} bytes at {addr:#x})"),
-            "accessTypes": ["write", "readWrite"],
-            "canPersist": false,
-        }))
+        Ok(WatchableView {
+            data_id: Some(data_id(addr, len)),
+            description: format!("{what} ({len} bytes at {addr:#x})"),
+        })
     }
 
-    /// `setDataBreakpoints`: replaces every watchpoint.
+    /// `setDataBreakpoints`: replaces every watchpoint. Each is a data id
+    /// and the access it traps on (or why that access cannot be watched).
     pub fn set_data_breakpoints(
         &mut self,
-        wanted: Vec<(String, Option<String>)>,
-    ) -> Result<Value, DebuggerError> {
+        wanted: Vec<(String, Result<WatchKind, String>)>,
+    ) -> Vec<BreakpointView> {
         for old in std::mem::take(&mut self.breakpoints.data) {
             self.session.remove_watchpoint(&old.watch);
         }
@@ -84,30 +92,31 @@ impl Debugger {
         for (data_id, access) in wanted {
             let id = self.breakpoints.next_id();
             let result = parse_data_id(&data_id).and_then(|(addr, len)| {
-                let kind = match access.as_deref() {
-                    None | Some("write") => WatchKind::Write,
-                    Some("readWrite") => WatchKind::ReadWrite,
-                    Some(other) => {
-                        return Err(format!(
-                            "access type '{other}' is not supported: watchpoints trap on writes or on reads and writes"
-                        ))
-                    }
-                };
+                let kind = access?;
                 let watch = WatchSpec { addr, len, kind };
                 self.session
                     .add_watchpoint(watch)
                     .map_err(|e| e.to_string())?;
                 Ok(watch)
             });
-            match result {
+            let verified = result.is_ok();
+            let message = match result {
                 Ok(watch) => {
                     self.breakpoints.data.push(DataBreakpoint { id, watch });
-                    out.push(json!({"id": id, "verified": true}));
+                    None
                 }
-                Err(message) => out.push(json!({"id": id, "verified": false, "message": message})),
-            }
+                Err(message) => Some(message),
+            };
+            out.push(BreakpointView {
+                id,
+                verified,
+                message,
+                line: None,
+                source: None,
+                address: None,
+            });
         }
-        Ok(json!({ "breakpoints": out }))
+        out
     }
 }
 

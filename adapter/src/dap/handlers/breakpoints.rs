@@ -8,7 +8,8 @@ use crate::dap::arguments::{
 };
 use crate::dap::envelope::{DapError, Request};
 use crate::dap::handler::{source_path, SessionHandler};
-use crate::debugger::breakpoints::{parse_address, BreakpointView, Options};
+use crate::debugger::breakpoints::{BreakpointView, Options};
+use crate::debugger::hexfmt::parse_address;
 
 pub async fn set_source(h: &mut SessionHandler, request: &Request) -> Result<Value, DapError> {
     let a: SetBreakpointsArgs = request.parse_arguments()?;
@@ -77,7 +78,7 @@ pub async fn set_exception(h: &mut SessionHandler, request: &Request) -> Result<
     Ok(json!({}))
 }
 
-fn breakpoints_body(set: &[BreakpointView]) -> Value {
+pub fn breakpoints_body(set: &[BreakpointView]) -> Value {
     let list: Vec<Value> = set.iter().map(breakpoint_json).collect();
     json!({ "breakpoints": list })
 }

@@ -6,18 +6,45 @@ use serde_json::{json, Value};
 use crate::dap::arguments::BookmarkArgs;
 use crate::dap::envelope::{DapError, Request};
 use crate::dap::handler::{Deferred, SessionHandler};
-use crate::debugger::console::Command;
+use crate::debugger::console::{BookmarkView, Command, CompletionKind, CompletionView};
 use crate::debugger::events::DebuggerEvent;
 
 pub async fn bookmark(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
     let a: BookmarkArgs = r.parse_arguments()?;
     h.require_stopped()?;
-    h.call(move |d| Ok(d.bookmark(a.name))).await
+    let b = h.call(move |d| Ok(d.bookmark(a.name))).await?;
+    Ok(bookmark_json(&b))
+}
+
+fn bookmark_json(b: &BookmarkView) -> Value {
+    json!({"id": b.id, "name": b.name, "event": b.event})
 }
 
 pub async fn timeline(h: &mut SessionHandler) -> Result<Value, DapError> {
     h.require_stopped()?;
-    h.call(|d| Ok(d.timeline())).await
+    let t = h.call(|d| Ok(d.timeline())).await?;
+    Ok(json!({
+        "eventCount": t.event_count,
+        "currentEvent": t.current_event,
+        "complete": t.complete,
+        "bookmarks": t.bookmarks.iter().map(bookmark_json).collect::<Vec<_>>(),
+    }))
+}
+
+/// The body of a `completions` response.
+pub fn completions_json(targets: &[CompletionView]) -> Value {
+    let list: Vec<Value> = targets
+        .iter()
+        .map(|t| {
+            let kind = match t.kind {
+                CompletionKind::Keyword => "keyword",
+                CompletionKind::Variable => "variable",
+                CompletionKind::Value => "value",
+            };
+            json!({"label": t.label, "type": kind, "start": t.start, "length": t.length})
+        })
+        .collect();
+    json!({ "targets": list })
 }
 
 /// A console line that is a command: its answer, or `None` when the line is

@@ -49,12 +49,21 @@ pub fn removed_module_json(m: &ModuleView) -> Value {
 
 pub async fn loaded_sources(h: &mut SessionHandler) -> Result<Value, DapError> {
     h.require_stopped()?;
-    h.call(|d| Ok(d.loaded_sources())).await
+    let files = h.call(|d| Ok(d.loaded_sources())).await?;
+    let sources: Vec<Value> = files.iter().map(|p| source_json(p)).collect();
+    Ok(json!({ "sources": sources }))
+}
+
+/// A DAP `Source` for a file.
+pub fn source_json(path: &std::path::Path) -> Value {
+    json!({
+        "name": path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        "path": path,
+    })
 }
 
 pub fn source(r: &Request) -> Result<Value, DapError> {
     let a: SourceArgs = r.parse_arguments()?;
-    Ok(crate::debugger::source_text(
-        a.source.and_then(|s| s.path).as_deref(),
-    )?)
+    let content = crate::debugger::source_text(a.source.and_then(|s| s.path).as_deref())?;
+    Ok(json!({"content": content, "mimeType": "text/x-c"}))
 }
