@@ -1,4 +1,4 @@
-//! The adapter's DAP capabilities (DESIGN §7): the `initialize` response body.
+//! The adapter's DAP capabilities (docs/dap.md): the `initialize` response body.
 
 use serde_json::{json, Value};
 

@@ -1,4 +1,4 @@
-//! The engine thread (DESIGN §2): ptrace belongs to the OS thread that
+//! The engine thread (docs/architecture.md, "Threads"): ptrace belongs to the OS thread that
 //! attached, so one dedicated thread records, owns the replay session and
 //! runs every engine call; the async DAP side sends it jobs and awaits their
 //! results. Pause requests bypass the queue (they must reach a run in

@@ -1,13 +1,14 @@
 //! The debugger behind the DAP server: a replay session, the debug
 //! information of the replayed program, and everything a source-level
 //! debugger keeps between requests (breakpoints with conditions, variable
-//! handles, bookmarks). It lives on the engine thread (DESIGN §2) — the DAP
-//! side sends it jobs — and reports what happens (`stopped`, `output`,
-//! `thread`, `module`, `exited`, `breakpoint` events) through an event sink,
-//! in the order it happens.
+//! handles, bookmarks). It lives on the engine thread (docs/architecture.md,
+//! "Threads") — the DAP side sends it jobs — and reports what happens
+//! (stops, output, threads, modules, the exit, breakpoints) as
+//! [`events::DebuggerEvent`]s, in the order it happens.
 //!
-//! Requests answer with DAP-shaped JSON bodies: this is the layer that maps
-//! source-level requests onto engine operations.
+//! It knows no DAP: requests answer with typed views or a
+//! [`error::DebuggerError`], and `crate::dap` turns them into JSON. This is
+//! the layer that maps source-level requests onto engine operations.
 
 pub mod breakpoints;
 pub mod console;
