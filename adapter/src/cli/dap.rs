@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::dap::handler::SessionHandler;
+use crate::dap::connection::Connection;
 use crate::dap::server;
 
 /// How long to wait, after the session ended, for blocking helper threads
@@ -18,7 +18,7 @@ pub fn run(listen: Option<SocketAddr>, allow_remote: bool) -> Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let result = runtime.block_on(async {
-        let mut handler = SessionHandler::default();
+        let mut handler = Connection::default();
         match listen {
             None => server::serve_stdio(&mut handler)
                 .await

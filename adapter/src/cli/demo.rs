@@ -15,7 +15,7 @@ use tokio::io::{DuplexStream, ReadHalf, WriteHalf};
 use tokio_util::codec::{FramedRead, FramedWrite};
 
 use crate::dap::codec::DapCodec;
-use crate::dap::handler::SessionHandler;
+use crate::dap::connection::Connection;
 use crate::dap::server;
 
 /// The bundled program: the `loop` fixture the tests debug.
@@ -61,7 +61,7 @@ fn demo_in(work: &Path) -> Result<ExitCode> {
     runtime.block_on(async {
         let (client_end, server_end) = tokio::io::duplex(1 << 20);
         let (server_read, server_write) = tokio::io::split(server_end);
-        let mut handler = SessionHandler::default();
+        let mut handler = Connection::default();
         let serving = server::serve(server_read, server_write, &mut handler);
         let demo = async {
             let mut client = Client::new(client_end);

@@ -4,12 +4,12 @@
 
 use serde_json::Value;
 
+use super::connection::Connection;
 use super::envelope::{DapError, Request};
-use super::handler::SessionHandler;
 use super::handlers::{breakpoints, console, inspect, lifecycle, memory, modules, movement, watch};
 
 /// Carries out `request` and gives the body of its response.
-pub(super) async fn dispatch(h: &mut SessionHandler, request: Request) -> Result<Value, DapError> {
+pub(super) async fn dispatch(h: &mut Connection, request: Request) -> Result<Value, DapError> {
     let r = &request;
     match request.command.as_str() {
         "initialize" => lifecycle::initialize(),

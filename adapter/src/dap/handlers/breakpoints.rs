@@ -6,12 +6,12 @@ use crate::dap::arguments::{
     BreakpointLocationsArgs, Breakpoints, ExceptionArgs, FunctionBreakpoint, InstructionBreakpoint,
     SetBreakpointsArgs,
 };
+use crate::dap::connection::{source_path, Connection};
 use crate::dap::envelope::{DapError, Request};
-use crate::dap::handler::{source_path, SessionHandler};
 use crate::debugger::breakpoints::{BreakpointView, Options};
 use crate::debugger::hexfmt::parse_address;
 
-pub async fn set_source(h: &mut SessionHandler, request: &Request) -> Result<Value, DapError> {
+pub async fn set_source(h: &mut Connection, request: &Request) -> Result<Value, DapError> {
     let a: SetBreakpointsArgs = request.parse_arguments()?;
     let path = source_path(&a.source)?;
     let lines: Vec<(u32, Options)> = match (a.breakpoints, a.lines) {
@@ -29,7 +29,7 @@ pub async fn set_source(h: &mut SessionHandler, request: &Request) -> Result<Val
     Ok(breakpoints_body(&set))
 }
 
-pub async fn locations(h: &mut SessionHandler, request: &Request) -> Result<Value, DapError> {
+pub async fn locations(h: &mut Connection, request: &Request) -> Result<Value, DapError> {
     let a: BreakpointLocationsArgs = request.parse_arguments()?;
     let path = source_path(&a.source)?;
     let end = a.end_line.unwrap_or(a.line).max(a.line);
@@ -40,7 +40,7 @@ pub async fn locations(h: &mut SessionHandler, request: &Request) -> Result<Valu
     Ok(json!({ "breakpoints": found }))
 }
 
-pub async fn set_function(h: &mut SessionHandler, request: &Request) -> Result<Value, DapError> {
+pub async fn set_function(h: &mut Connection, request: &Request) -> Result<Value, DapError> {
     let a: Breakpoints<FunctionBreakpoint> = request.parse_arguments()?;
     let names = a
         .breakpoints
@@ -52,7 +52,7 @@ pub async fn set_function(h: &mut SessionHandler, request: &Request) -> Result<V
     Ok(breakpoints_body(&set))
 }
 
-pub async fn set_instruction(h: &mut SessionHandler, request: &Request) -> Result<Value, DapError> {
+pub async fn set_instruction(h: &mut Connection, request: &Request) -> Result<Value, DapError> {
     let a: Breakpoints<InstructionBreakpoint> = request.parse_arguments()?;
     let mut addrs = Vec::new();
     for b in a.breakpoints {
@@ -71,7 +71,7 @@ pub async fn set_instruction(h: &mut SessionHandler, request: &Request) -> Resul
     Ok(breakpoints_body(&set))
 }
 
-pub async fn set_exception(h: &mut SessionHandler, request: &Request) -> Result<Value, DapError> {
+pub async fn set_exception(h: &mut Connection, request: &Request) -> Result<Value, DapError> {
     let a: ExceptionArgs = request.parse_arguments()?;
     h.pause_if_running();
     h.call(move |d| d.set_exception_filters(&a.filters)).await?;

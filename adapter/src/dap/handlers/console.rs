@@ -4,12 +4,12 @@
 use serde_json::{json, Value};
 
 use crate::dap::arguments::BookmarkArgs;
+use crate::dap::connection::{Connection, Deferred};
 use crate::dap::envelope::{DapError, Request};
-use crate::dap::handler::{Deferred, SessionHandler};
 use crate::debugger::console::{BookmarkView, Command, CompletionKind, CompletionView};
 use crate::debugger::events::DebuggerEvent;
 
-pub async fn bookmark(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub async fn bookmark(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: BookmarkArgs = r.parse_arguments()?;
     h.require_stopped()?;
     let b = h.call(move |d| Ok(d.bookmark(a.name))).await?;
@@ -20,7 +20,7 @@ fn bookmark_json(b: &BookmarkView) -> Value {
     json!({"id": b.id, "name": b.name, "event": b.event})
 }
 
-pub async fn timeline(h: &mut SessionHandler) -> Result<Value, DapError> {
+pub async fn timeline(h: &mut Connection) -> Result<Value, DapError> {
     h.require_stopped()?;
     let t = h.call(|d| Ok(d.timeline())).await?;
     Ok(json!({
@@ -49,7 +49,7 @@ pub fn completions_json(targets: &[CompletionView]) -> Value {
 
 /// A console line that is a command: its answer, or `None` when the line is
 /// an expression to evaluate.
-pub async fn command(h: &mut SessionHandler, line: String) -> Result<Option<Value>, DapError> {
+pub async fn command(h: &mut Connection, line: String) -> Result<Option<Value>, DapError> {
     let command = h.call(move |d| d.console_command(&line)).await?;
     Ok(match command {
         Some(Command::Say(text)) => Some(json!({"result": text, "variablesReference": 0})),

@@ -6,11 +6,11 @@ use super::modules::source_json;
 use crate::dap::arguments::{
     CompletionsArgs, EvaluateArgs, FrameArgs, StackTraceArgs, ThreadArgs, VariablesArgs,
 };
+use crate::dap::connection::Connection;
 use crate::dap::envelope::{DapError, Request};
-use crate::dap::handler::SessionHandler;
 use crate::debugger::inspect::{ScopeKind, StackFrameView, ThreadView, VariableView};
 
-pub async fn threads(h: &mut SessionHandler) -> Result<Value, DapError> {
+pub async fn threads(h: &mut Connection) -> Result<Value, DapError> {
     if !h.is_ready() {
         return Ok(json!({ "threads": [] }));
     }
@@ -33,7 +33,7 @@ fn threads_body(threads: &[ThreadView]) -> Value {
     json!({ "threads": list })
 }
 
-pub async fn stack_trace(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub async fn stack_trace(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: StackTraceArgs = r.parse_arguments()?;
     h.require_stopped()?;
     let trace = h
@@ -70,7 +70,7 @@ fn frame_json(f: &StackFrameView) -> Value {
     v
 }
 
-pub async fn scopes(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub async fn scopes(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: FrameArgs = r.parse_arguments()?;
     h.require_stopped()?;
     let scopes = h.call(move |d| d.scopes(a.frame_id)).await?;
@@ -93,7 +93,7 @@ pub async fn scopes(h: &mut SessionHandler, r: &Request) -> Result<Value, DapErr
     Ok(json!({ "scopes": list }))
 }
 
-pub async fn variables(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub async fn variables(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: VariablesArgs = r.parse_arguments()?;
     h.require_stopped()?;
     let hex = a.format.is_some_and(|f| f.hex);
@@ -126,7 +126,7 @@ fn add_children_and_memory(out: &mut Value, v: &VariableView) {
     }
 }
 
-pub async fn evaluate(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub async fn evaluate(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: EvaluateArgs = r.parse_arguments()?;
     h.require_stopped()?;
     if a.context.as_deref() == Some("repl") {
@@ -148,7 +148,7 @@ pub async fn evaluate(h: &mut SessionHandler, r: &Request) -> Result<Value, DapE
     Ok(out)
 }
 
-pub async fn completions(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub async fn completions(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: CompletionsArgs = r.parse_arguments()?;
     h.require_stopped()?;
     let targets = h
@@ -157,7 +157,7 @@ pub async fn completions(h: &mut SessionHandler, r: &Request) -> Result<Value, D
     Ok(super::console::completions_json(&targets))
 }
 
-pub async fn exception_info(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub async fn exception_info(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: ThreadArgs = r.parse_arguments()?;
     h.require_stopped()?;
     let e = h.call(move |d| d.exception_info(a.thread_id)).await?;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::dap::capabilities::capabilities;
+use crate::dap::connection::{Connection, Deferred, EngineState};
 use crate::dap::envelope::{DapError, Request};
-use crate::dap::handler::{Deferred, EngineState, SessionHandler};
 use crate::dap::launch::{self, LaunchArguments, Opening};
 use crate::debugger::events::DebuggerEvent;
 use crate::debugger::movement::Movement;
@@ -16,7 +16,7 @@ pub fn initialize() -> Result<Value, DapError> {
     Ok(capabilities())
 }
 
-pub async fn launch(h: &mut SessionHandler, request: &Request) -> Result<Value, DapError> {
+pub async fn launch(h: &mut Connection, request: &Request) -> Result<Value, DapError> {
     if h.launched() {
         return Err(DapError::Failed(
             "a program is already being debugged in this session".into(),
@@ -50,7 +50,7 @@ pub async fn launch(h: &mut SessionHandler, request: &Request) -> Result<Value, 
     Ok(Value::Null)
 }
 
-pub async fn configuration_done(h: &mut SessionHandler) -> Result<Value, DapError> {
+pub async fn configuration_done(h: &mut Connection) -> Result<Value, DapError> {
     h.engine().await?;
     if h.configured {
         return Ok(Value::Null);
@@ -61,7 +61,7 @@ pub async fn configuration_done(h: &mut SessionHandler) -> Result<Value, DapErro
     Ok(Value::Null)
 }
 
-pub async fn pause(h: &mut SessionHandler) -> Result<Value, DapError> {
+pub async fn pause(h: &mut Connection) -> Result<Value, DapError> {
     if let EngineState::Starting { .. } = h.engine {
         return Err(DapError::Failed(
             "the program is still being recorded; debugging starts when it ends".into(),
@@ -76,14 +76,14 @@ pub async fn pause(h: &mut SessionHandler) -> Result<Value, DapError> {
     Ok(Value::Null)
 }
 
-pub fn terminate(h: &mut SessionHandler) -> Result<Value, DapError> {
+pub fn terminate(h: &mut Connection) -> Result<Value, DapError> {
     h.cancel_recording();
     h.pause_if_running();
     h.deferred.push(Deferred::Event(DebuggerEvent::Ended));
     Ok(Value::Null)
 }
 
-pub async fn disconnect(h: &mut SessionHandler) -> Result<Value, DapError> {
+pub async fn disconnect(h: &mut Connection) -> Result<Value, DapError> {
     h.pause_if_running();
     // Ends the engine thread (and the replayed processes) once the movement
     // in progress, if any, has stopped.

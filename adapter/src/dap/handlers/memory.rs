@@ -5,11 +5,11 @@ use serde_json::{json, Value};
 
 use super::modules::source_json;
 use crate::dap::arguments::{DisassembleArgs, ReadMemoryArgs};
+use crate::dap::connection::Connection;
 use crate::dap::envelope::{DapError, Request};
-use crate::dap::handler::SessionHandler;
 use crate::debugger::memory::InstructionView;
 
-pub async fn read_memory(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub async fn read_memory(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: ReadMemoryArgs = r.parse_arguments()?;
     h.require_stopped()?;
     let read = h
@@ -25,7 +25,7 @@ pub async fn read_memory(h: &mut SessionHandler, r: &Request) -> Result<Value, D
     Ok(body)
 }
 
-pub async fn disassemble(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub async fn disassemble(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: DisassembleArgs = r.parse_arguments()?;
     h.require_stopped()?;
     let instructions = h

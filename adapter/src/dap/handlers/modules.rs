@@ -3,11 +3,11 @@
 use serde_json::{json, Value};
 
 use crate::dap::arguments::{ModulesArgs, SourceArgs};
+use crate::dap::connection::Connection;
 use crate::dap::envelope::{DapError, Request};
-use crate::dap::handler::SessionHandler;
 use crate::debugger::events::ModuleView;
 
-pub async fn modules(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub async fn modules(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: ModulesArgs = r.parse_arguments()?;
     h.require_stopped()?;
     let (modules, total) = h
@@ -47,7 +47,7 @@ pub fn removed_module_json(m: &ModuleView) -> Value {
     })
 }
 
-pub async fn loaded_sources(h: &mut SessionHandler) -> Result<Value, DapError> {
+pub async fn loaded_sources(h: &mut Connection) -> Result<Value, DapError> {
     h.require_stopped()?;
     let files = h.call(|d| Ok(d.loaded_sources())).await?;
     let sources: Vec<Value> = files.iter().map(|p| source_json(p)).collect();

@@ -4,61 +4,61 @@
 use serde_json::{json, Value};
 
 use crate::dap::arguments::{FrameArgs, GotoArgs, GotoEventArgs, GotoTargetsArgs};
+use crate::dap::connection::{source_path, Connection};
 use crate::dap::envelope::{DapError, Request};
-use crate::dap::handler::{source_path, SessionHandler};
 use crate::debugger::movement::Movement;
 use crate::debugger::stop::{StopReason, StopReport};
 
-pub fn continue_(h: &mut SessionHandler) -> Result<Value, DapError> {
+pub fn continue_(h: &mut Connection) -> Result<Value, DapError> {
     h.movement(Movement::Continue)
 }
 
-pub fn reverse_continue(h: &mut SessionHandler) -> Result<Value, DapError> {
+pub fn reverse_continue(h: &mut Connection) -> Result<Value, DapError> {
     h.movement(Movement::ReverseContinue)
 }
 
-pub fn next(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub fn next(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     h.thread_movement(r, |tid, instruction| Movement::Next { tid, instruction })
 }
 
-pub fn step_in(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub fn step_in(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     h.thread_movement(r, |tid, instruction| Movement::StepIn { tid, instruction })
 }
 
-pub fn step_out(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub fn step_out(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     h.thread_movement(r, |tid, _| Movement::StepOut { tid })
 }
 
-pub fn step_back(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub fn step_back(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     h.thread_movement(r, |tid, instruction| Movement::StepBack {
         tid,
         instruction,
     })
 }
 
-pub fn reverse_step_in(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub fn reverse_step_in(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     h.thread_movement(r, |tid, instruction| Movement::ReverseStepIn {
         tid,
         instruction,
     })
 }
 
-pub fn reverse_step_out(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub fn reverse_step_out(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     h.thread_movement(r, |tid, _| Movement::ReverseStepOut { tid })
 }
 
-pub fn restart(h: &mut SessionHandler) -> Result<Value, DapError> {
+pub fn restart(h: &mut Connection) -> Result<Value, DapError> {
     h.movement(Movement::Restart)
 }
 
-pub fn restart_frame(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub fn restart_frame(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: FrameArgs = r.parse_arguments()?;
     h.movement(Movement::RestartFrame {
         frame_id: a.frame_id,
     })
 }
 
-pub async fn goto(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub async fn goto(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: GotoArgs = r.parse_arguments()?;
     h.require_stopped()?;
     let target = a.target_id;
@@ -66,7 +66,7 @@ pub async fn goto(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError
     h.movement(Movement::Goto { target })
 }
 
-pub async fn goto_targets(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub async fn goto_targets(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: GotoTargetsArgs = r.parse_arguments()?;
     let path = source_path(&a.source)?;
     h.require_stopped()?;
@@ -114,7 +114,7 @@ pub fn stopped_json(report: &StopReport) -> Value {
     body
 }
 
-pub async fn goto_event(h: &mut SessionHandler, r: &Request) -> Result<Value, DapError> {
+pub async fn goto_event(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: GotoEventArgs = r.parse_arguments()?;
     h.require_stopped()?;
     let movement = match (a.event, a.bookmark) {

@@ -6,11 +6,11 @@ use rewind_engine::session::WatchKind;
 
 use super::breakpoints::breakpoints_body;
 use crate::dap::arguments::{Breakpoints, DataBreakpoint, DataInfoArgs};
+use crate::dap::connection::Connection;
 use crate::dap::envelope::{DapError, Request};
-use crate::dap::handler::SessionHandler;
 
 pub async fn data_breakpoint_info(
-    h: &mut SessionHandler,
+    h: &mut Connection,
     request: &Request,
 ) -> Result<Value, DapError> {
     let a: DataInfoArgs = request.parse_arguments()?;
@@ -38,7 +38,7 @@ pub async fn data_breakpoint_info(
 }
 
 pub async fn set_data_breakpoints(
-    h: &mut SessionHandler,
+    h: &mut Connection,
     request: &Request,
 ) -> Result<Value, DapError> {
     let a: Breakpoints<DataBreakpoint> = request.parse_arguments()?;

@@ -44,7 +44,7 @@ pub(super) enum EngineState {
     Failed(String),
 }
 
-pub struct SessionHandler {
+pub struct Connection {
     pub(super) engine: EngineState,
     pub(super) events: EventSink,
     events_rx: Option<mpsc::UnboundedReceiver<DebuggerEvent>>,
@@ -55,10 +55,10 @@ pub struct SessionHandler {
     pub(super) configured: bool,
 }
 
-impl Default for SessionHandler {
+impl Default for Connection {
     fn default() -> Self {
         let (events, rx) = mpsc::unbounded_channel();
-        SessionHandler {
+        Connection {
             engine: EngineState::NotLaunched,
             events,
             events_rx: Some(rx),
@@ -90,7 +90,7 @@ pub(super) fn source_path(source: &SourceArg) -> Result<PathBuf, DapError> {
         })
 }
 
-impl SessionHandler {
+impl Connection {
     /// The engine thread; waits for a recording in progress to end.
     pub(super) async fn engine(&mut self) -> Result<Engine, DapError> {
         let state = std::mem::replace(&mut self.engine, EngineState::NotLaunched);
@@ -172,7 +172,7 @@ impl SessionHandler {
     }
 }
 
-impl SessionHandler {
+impl Connection {
     /// Starts recording and opening in the background; `initialized` (or,
     /// on failure, the reason and `terminated`) follows when done.
     fn start_engine(&mut self, prepared: Prepared) {
@@ -208,7 +208,7 @@ impl SessionHandler {
     }
 }
 
-impl Handler for SessionHandler {
+impl Handler for Connection {
     async fn handle(&mut self, request: Request, out: &Outbox) -> Result<Value, DapError> {
         if let Some(mut rx) = self.events_rx.take() {
             // Events reach the client in the order the debugger made them.
