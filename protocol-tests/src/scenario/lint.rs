@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::step::{ResponseTarget, StepKind};
 use super::Scenario;
-use crate::markers::Markers;
 use crate::subst::Vars;
+use rewind_test_support::Markers;
 
 /// Built-in variables (see the README).
 pub const BUILTINS: &[&str] = &["fixture", "fixtures", "fixturesBuild", "source", "tmp"];

@@ -11,10 +11,10 @@ use super::step::{ResponseCheck, ResponseTarget, StepKind};
 use super::{Scenario, ScenarioError, Transport};
 use crate::client::DapClient;
 use crate::error::error_message;
-use crate::markers::Markers;
 use crate::matcher;
 use crate::subst::Vars;
 use crate::{framing, jsonpath};
+use rewind_test_support::Markers;
 
 /// Runs scenarios against one adapter binary.
 #[derive(Debug, Clone)]
