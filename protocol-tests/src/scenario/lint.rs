@@ -6,10 +6,11 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::step::{ResponseTarget, StepKind};
-use super::Scenario;
-use crate::subst::Vars;
 use rewind_test_support::Markers;
+
+use super::file::Scenario;
+use super::step::{ResponseTarget, StepKind};
+use crate::subst::Vars;
 
 /// Built-in variables (see the README).
 pub const BUILTINS: &[&str] = &["fixture", "fixtures", "fixturesBuild", "source", "tmp"];
