@@ -1,6 +1,7 @@
-//! Protocol tests for `rewind dap` (DESIGN §8): a Debug Adapter Protocol client
-//! that drives the real adapter over stdio or TCP, and a runner for JSON
-//! scenario files (`scenarios/*.json`, format in this crate's README).
+//! Protocol tests for `rewind dap` (docs/architecture.md, "Tests"; the
+//! contract under test is docs/dap.md): a Debug Adapter Protocol client that
+//! drives the real adapter over stdio or TCP, and a runner for JSON scenario
+//! files (`scenarios/*.json`, format in this crate's README).
 //!
 //! - [`client`]: [`DapClient`], the async client (framing, `seq`, response
 //!   matching, event buffering, bounded waits with diagnosable timeouts).
