@@ -2,21 +2,22 @@
 //! traces, a wrong version, a missing file copy, missing or non-executable
 //! programs, a recorder killed mid-run.
 
-mod common;
+mod support;
 
-use common::{fixture, record, replay_check, rewind, LIMIT};
+use rewind_test_support::fixture_arg;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{record, replay_check, rewind, LIMIT};
 
 fn recorded_hello(tmp: &Path) -> PathBuf {
-    let (rec, trace) = record(tmp, &[&fixture("hello")], b"");
+    let (rec, trace) = record(tmp, &[&fixture_arg("hello")], b"");
     assert_eq!(rec.code, Some(0), "{}", rec.stderr_text());
     trace
 }
 
-fn assert_fails_naming(out: &common::Outcome, needles: &[&str]) {
+fn assert_fails_naming(out: &support::Outcome, needles: &[&str]) {
     assert_ne!(
         out.code,
         Some(0),
@@ -204,7 +205,7 @@ fn executable_that_is_not_a_program() {
 fn recorder_killed_leaves_replayable_prefix() {
     let tmp = tempfile::tempdir().unwrap();
     let trace = tmp.path().join("killed");
-    let script = format!("{} 3000; read line", fixture("syscalls"));
+    let script = format!("{} 3000; read line", fixture_arg("syscalls"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_rewind"))
         .args([
             "record",
@@ -281,7 +282,7 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn unsupported_syscall_stops_recording_naming_it() {
     let tmp = tempfile::tempdir().unwrap();
-    let (out, trace) = record(tmp.path(), &[&fixture("unsupported"), "ptrace"], b"");
+    let (out, trace) = record(tmp.path(), &[&fixture_arg("unsupported"), "ptrace"], b"");
     assert_fails_naming(&out, &["ptrace", "number 101", "cannot record"]);
     assert!(out.stdout_text().contains("before the syscall"));
     assert!(
@@ -295,7 +296,7 @@ fn unsupported_syscall_stops_recording_naming_it() {
 
     // A number the kernel has no syscall for is not refused: it fails with
     // ENOSYS, as it does natively.
-    let (out, trace) = record(tmp.path(), &[&fixture("unsupported"), "unknown"], b"");
+    let (out, trace) = record(tmp.path(), &[&fixture_arg("unsupported"), "unknown"], b"");
     assert_eq!(out.code, Some(0), "{}", out.stderr_text());
     let expected =
         "before the syscall\nsyscall 999: -1, Function not implemented\nafter the syscall\n";
@@ -311,7 +312,7 @@ fn unsupported_syscall_stops_recording_naming_it() {
 fn replays_after_the_program_is_deleted() {
     let tmp = tempfile::tempdir().unwrap();
     let exe = tmp.path().join("hello-copy");
-    fs::copy(fixture("hello"), &exe).unwrap();
+    fs::copy(fixture_arg("hello"), &exe).unwrap();
     let (rec, trace) = record(tmp.path(), &[exe.to_str().unwrap(), "x"], b"");
     assert_eq!(rec.code, Some(0), "{}", rec.stderr_text());
     fs::remove_file(&exe).unwrap();

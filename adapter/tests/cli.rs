@@ -1,11 +1,12 @@
 //! The CLI's contract: where recordings go, `latest`, exit statuses, dump,
 //! and how a divergence is reported.
 
-mod common;
+mod support;
 
-use common::{fixture, record, replay_check, Outcome, LIMIT};
+use rewind_test_support::fixture_arg;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use support::{record, replay_check, Outcome, LIMIT};
 
 /// Runs rewind with a given environment (no stdin).
 fn rewind_env(args: &[&str], env: &[(&str, &Path)], remove: &[&str]) -> Outcome {
@@ -29,7 +30,7 @@ fn rewind_env(args: &[&str], env: &[(&str, &Path)], remove: &[&str]) -> Outcome 
 fn default_location_numbering_and_latest() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("recordings");
-    let hello = fixture("hello");
+    let hello = fixture_arg("hello");
     for n in 0..2 {
         let out = rewind_env(&["record", &hello, "x"], &[("REWIND_DIR", &root)], &[]);
         assert_eq!(out.code, Some(0), "{}", out.stderr_text());
@@ -58,7 +59,7 @@ fn default_location_numbering_and_latest() {
 #[test]
 fn xdg_data_home_then_home() {
     let tmp = tempfile::tempdir().unwrap();
-    let hello = fixture("hello");
+    let hello = fixture_arg("hello");
     let out = rewind_env(
         &["record", &hello],
         &[("XDG_DATA_HOME", tmp.path())],
@@ -88,16 +89,16 @@ fn exit_status_is_the_programs() {
 #[test]
 fn dump_lists_events_as_text_and_json() {
     let tmp = tempfile::tempdir().unwrap();
-    let (rec, trace) = record(tmp.path(), &[&fixture("hello")], b"");
+    let (rec, trace) = record(tmp.path(), &[&fixture_arg("hello")], b"");
     assert_eq!(rec.code, Some(0));
-    let text = common::rewind(&["dump", trace.to_str().unwrap()], b"", LIMIT);
+    let text = support::rewind(&["dump", trace.to_str().unwrap()], b"", LIMIT);
     assert_eq!(text.code, Some(0), "{}", text.stderr_text());
     let t = text.stdout_text();
     assert!(t.contains("execve("), "{t}");
     assert!(t.contains("[exec "), "{t}");
     assert!(t.contains("[Stdout]"), "{t}");
     assert!(t.contains("exit status 0"), "{t}");
-    let json = common::rewind(&["dump", "--json", trace.to_str().unwrap()], b"", LIMIT);
+    let json = support::rewind(&["dump", "--json", trace.to_str().unwrap()], b"", LIMIT);
     let lines: Vec<serde_json::Value> = json
         .stdout_text()
         .lines()
@@ -174,7 +175,7 @@ fn rewrite(
 fn divergence_names_event_syscall_and_registers() {
     use rewind_engine::trace::{EventKind, Regs};
     let tmp = tempfile::tempdir().unwrap();
-    let (rec, trace) = record(tmp.path(), &[&fixture("hello")], b"");
+    let (rec, trace) = record(tmp.path(), &[&fixture_arg("hello")], b"");
     assert_eq!(rec.code, Some(0));
     let tampered = tmp.path().join("tampered");
     let changed = tamper(&trace, &tampered, |event| {
@@ -201,7 +202,7 @@ fn divergence_names_event_syscall_and_registers() {
 fn replayed_output_that_differs_is_a_divergence() {
     use rewind_engine::trace::{EventKind, OutputBytes, RecordedOutput};
     let tmp = tempfile::tempdir().unwrap();
-    let (rec, trace) = record(tmp.path(), &[&fixture("hello")], b"");
+    let (rec, trace) = record(tmp.path(), &[&fixture_arg("hello")], b"");
     assert_eq!(rec.code, Some(0));
     let tampered = tmp.path().join("tampered");
     let changed = tamper(&trace, &tampered, |event| match &mut event.kind {
@@ -231,7 +232,7 @@ fn replayed_output_that_differs_is_a_divergence() {
 /// values at each stop agree with what the program itself prints.
 #[test]
 fn demo_shows_a_reverse_debugging_session() {
-    let out = common::rewind(&["demo"], b"", LIMIT);
+    let out = support::rewind(&["demo"], b"", LIMIT);
     assert_eq!(out.code, Some(0), "{}", out.stderr_text());
     let text = out.stdout_text();
     // The program's own output: total after iteration i.
@@ -269,7 +270,7 @@ fn demo_shows_a_reverse_debugging_session() {
 fn memory_that_differs_unseen_is_a_divergence_at_exit() {
     use rewind_engine::trace::EventKind;
     let tmp = tempfile::tempdir().unwrap();
-    let (rec, trace) = record(tmp.path(), &[&fixture("files")], b"");
+    let (rec, trace) = record(tmp.path(), &[&fixture_arg("files")], b"");
     assert_eq!(rec.code, Some(0), "{}", rec.stderr_text());
     let flip_dirent_padding = |event: &mut rewind_engine::trace::Event| match &mut event.kind {
         EventKind::Syscall { nr, writes, .. } if *nr == libc::SYS_getdents64 as u64 => {

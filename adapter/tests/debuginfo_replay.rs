@@ -14,103 +14,28 @@ mod mappings;
 #[path = "../src/debugger/target.rs"]
 mod target;
 
-mod common;
+mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use rewind_debuginfo::{Frame, Program, VariableKind};
 use rewind_engine::session::{Session, StopReason};
 use rewind_engine::trace::TraceReader;
+use rewind_test_support::gdb::{self, parse_backtrace_entries, parse_prints, BacktraceEntry};
+use rewind_test_support::{fixture_arg, marker_line};
 use target::{registers_from, SessionMemory};
 
-/// Line of `marker` (as in `/* LINE:marker */`) in fixtures/src/`file`.
-fn marker_line(file: &str, marker: &str) -> u32 {
-    let path = common::repo_root().join("fixtures/src").join(file);
-    let text = std::fs::read_to_string(&path).expect("read fixture source");
-    let tag = format!("LINE:{marker} ");
-    let pos = text
-        .lines()
-        .position(|l| l.contains(&tag))
-        .unwrap_or_else(|| panic!("no {tag} in {}", path.display()));
-    pos as u32 + 1
-}
-
-/// Runs gdb in batch mode on `exe` with `commands`; None (the test is skipped,
-/// saying why) when gdb is not installed.
+/// Runs gdb in batch mode on `exe` with `commands` (after `set backtrace
+/// past-main on`) and returns its stdout; None (the test is skipped, saying
+/// why) when gdb is not installed.
 fn gdb(exe: &str, commands: &[&str]) -> Option<String> {
-    if Command::new("gdb").arg("--version").output().is_err() {
+    if !gdb::is_installed() {
         eprintln!("skipping: gdb is not installed (it is the ground truth of this test)");
         return None;
     }
-    let mut cmd = Command::new("gdb");
-    cmd.args(["-nx", "-batch", "-ex", "set backtrace past-main on"]);
-    for c in commands {
-        cmd.args(["-ex", c]);
-    }
-    let out = cmd.arg(exe).output().expect("run gdb");
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// One frame of gdb's `bt`.
-#[derive(Debug)]
-struct GdbFrame {
-    function: String,
-    /// Source file as gdb prints it (may be relative, e.g. `../csu/libc-start.c`).
-    file: Option<String>,
-    line: Option<u32>,
-    /// The pc, printed for frames other than the innermost.
-    pc: Option<u64>,
-}
-
-/// Parses `#N  [0xPC in ]FUNC (ARGS) [at FILE:LINE]` lines.
-fn parse_bt(text: &str) -> Vec<GdbFrame> {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let Some(rest) = line.strip_prefix('#') else {
-            continue;
-        };
-        let Some((num, rest)) = rest.split_once(' ') else {
-            continue;
-        };
-        if num.parse::<usize>() != Ok(out.len()) {
-            continue;
-        }
-        let mut rest = rest.trim_start();
-        let mut pc = None;
-        if let Some(hex) = rest.strip_prefix("0x") {
-            let (addr, after) = hex.split_once(" in ").expect("pc then ` in `");
-            pc = Some(u64::from_str_radix(addr, 16).expect("hex pc"));
-            rest = after;
-        }
-        let function = rest.split([' ', '(']).next().unwrap_or("").to_string();
-        let (file, line) = match rest.rsplit_once(") at ") {
-            Some((_, at)) => {
-                let (f, l) = at.rsplit_once(':').expect("FILE:LINE");
-                (Some(f.to_string()), Some(l.trim().parse().expect("line")))
-            }
-            None => (None, None),
-        };
-        out.push(GdbFrame {
-            function,
-            file,
-            line,
-            pc,
-        });
-    }
-    out
-}
-
-/// The values of gdb's `print` commands (`$N = VALUE`), in order.
-fn parse_prints(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|l| {
-            let (lhs, value) = l.split_once(" = ")?;
-            let n = lhs.strip_prefix('$')?;
-            n.parse::<u32>().ok()?;
-            Some(value.to_string())
-        })
-        .collect()
+    let mut all = vec!["set backtrace past-main on"];
+    all.extend_from_slice(commands);
+    Some(gdb::batch(Path::new(exe), &all).stdout)
 }
 
 /// Whether our absolute `path` names gdb's (possibly relative) `file`.
@@ -129,7 +54,7 @@ fn same_file(path: &Path, file: &str) -> bool {
 
 /// Our stack equals gdb's `bt`: function names, source positions, and the pc of
 /// every caller frame.
-fn assert_stack_matches(frames: &[Frame], gdb: &[GdbFrame], context: &str) {
+fn assert_stack_matches(frames: &[Frame], gdb: &[BacktraceEntry], context: &str) {
     let ours: Vec<String> = frames
         .iter()
         .map(|f| {
@@ -284,8 +209,8 @@ fn loop_output(stdout: &str, i: i64) -> (i64, i64) {
 
 #[test]
 fn replayed_stack_and_variables_match_gdb() {
-    let exe = common::fixture("loop");
-    let line = marker_line("loop.c", "step_total");
+    let exe = fixture_arg("loop");
+    let line = marker_line("src/loop.c", "step_total");
     let Some(gdb_text) = gdb(
         &exe,
         &[
@@ -302,7 +227,7 @@ fn replayed_stack_and_variables_match_gdb() {
     ) else {
         return;
     };
-    let gdb_bt = parse_bt(&gdb_text);
+    let gdb_bt = parse_backtrace_entries(&gdb_text);
     let gdb_values = parse_prints(&gdb_text);
     assert!(
         gdb_bt.len() >= 2 && gdb_values.len() == 3,
@@ -311,7 +236,7 @@ fn replayed_stack_and_variables_match_gdb() {
     assert_eq!(gdb_bt[0].function, "step", "gdb output:\n{gdb_text}");
 
     let tmp = tempfile::tempdir().unwrap();
-    let (rec, trace) = common::record(tmp.path(), &[&exe], b"");
+    let (rec, trace) = support::record(tmp.path(), &[&exe], b"");
     assert_eq!(rec.code, Some(0), "recording failed: {}", rec.stderr_text());
     let stdout = rec.stdout_text();
 
@@ -378,16 +303,16 @@ fn replayed_stack_and_variables_match_gdb() {
 
 #[test]
 fn replayed_libc_frame_matches_gdb() {
-    let exe = common::fixture("loop");
+    let exe = fixture_arg("loop");
     let Some(gdb_text) = gdb(&exe, &["break printf", "run", "bt"]) else {
         return;
     };
-    let gdb_bt = parse_bt(&gdb_text);
+    let gdb_bt = parse_backtrace_entries(&gdb_text);
     assert!(gdb_bt.len() >= 2, "unexpected gdb output:\n{gdb_text}");
     assert_eq!(gdb_bt[1].function, "main", "gdb output:\n{gdb_text}");
 
     let tmp = tempfile::tempdir().unwrap();
-    let (rec, trace) = common::record(tmp.path(), &[&exe], b"");
+    let (rec, trace) = support::record(tmp.path(), &[&exe], b"");
     assert_eq!(rec.code, Some(0), "recording failed: {}", rec.stderr_text());
 
     let mut r = Replay::open(&trace);
@@ -415,8 +340,8 @@ fn replayed_libc_frame_matches_gdb() {
 
 #[test]
 fn replayed_deep_recursion_and_globals_match_gdb() {
-    let exe = common::fixture("dbgvars");
-    let line = marker_line("dbgvars.c", "deep_base");
+    let exe = fixture_arg("dbgvars");
+    let line = marker_line("src/dbgvars.c", "deep_base");
     let exprs = [
         "here",
         "level",
@@ -434,7 +359,7 @@ fn replayed_deep_recursion_and_globals_match_gdb() {
     let Some(gdb_text) = gdb(&exe, &commands) else {
         return;
     };
-    let gdb_bt = parse_bt(&gdb_text);
+    let gdb_bt = parse_backtrace_entries(&gdb_text);
     let gdb_values = parse_prints(&gdb_text);
     assert!(
         gdb_bt.len() > 52 && gdb_values.len() == exprs.len() + 2,
@@ -442,7 +367,7 @@ fn replayed_deep_recursion_and_globals_match_gdb() {
     );
 
     let tmp = tempfile::tempdir().unwrap();
-    let (rec, trace) = common::record(tmp.path(), &[&exe], b"");
+    let (rec, trace) = support::record(tmp.path(), &[&exe], b"");
     assert_eq!(rec.code, Some(0), "recording failed: {}", rec.stderr_text());
 
     let mut r = Replay::open(&trace);

@@ -1,12 +1,13 @@
 //! Every fixture: record, then `replay --check` reproduces its output and
 //! exit status exactly — three times each, to catch flakiness.
 
-mod common;
+mod support;
 
-use common::{fixture, record_and_replay};
+use rewind_test_support::fixture_arg;
+use support::record_and_replay;
 
 fn check(name: &str, args: &[&str], stdin: &[u8], code: i32, expect_in_stdout: &str) {
-    let exe = fixture(name);
+    let exe = fixture_arg(name);
     let mut program = vec![exe.as_str()];
     program.extend_from_slice(args);
     let rec = record_and_replay(&program, stdin, code);

@@ -1,8 +1,8 @@
 //! Programs no one here wrote: recorded and replayed exactly.
 
-mod common;
+mod support;
 
-use common::record_and_replay;
+use support::record_and_replay;
 
 #[test]
 fn ls_la_root() {
@@ -68,7 +68,7 @@ fn inherited_signal_state_is_recorded_and_replayed() {
          signal.signal(signal.SIGINT, signal.SIG_IGN)\n\
          signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})\n\
          os.execv(sys.argv[1], sys.argv[1:])\n";
-    let rec = common::run_bounded(
+    let rec = support::run_bounded(
         "python3",
         &[
             "-c",
@@ -92,7 +92,7 @@ fn inherited_signal_state_is_recorded_and_replayed() {
     };
     assert_ne!(field("SigIgn:") & (1 << (libc::SIGINT - 1)), 0, "{text}");
     assert_ne!(field("SigBlk:") & (1 << (libc::SIGUSR1 - 1)), 0, "{text}");
-    let rep = common::replay_check(&trace);
+    let rep = support::replay_check(&trace);
     assert_eq!(rep.code, Some(0), "{}", rep.stderr_text());
     assert_eq!(rep.stdout_text(), text);
 }
@@ -141,10 +141,10 @@ fn output_spliced_from_a_pipe_is_reported_not_matched() {
          print('before', flush=True)\n\
          assert os.splice(r, 1, 15) == 15\n\
          print('after', flush=True)\n";
-    let (rec, trace) = common::record(tmp.path(), &["python3", "-c", script], b"");
+    let (rec, trace) = support::record(tmp.path(), &["python3", "-c", script], b"");
     assert_eq!(rec.code, Some(0), "{}", rec.stderr_text());
     assert_eq!(rec.stdout_text(), "before\nthrough a pipe\nafter\n");
-    let rep = common::replay_check(&trace);
+    let rep = support::replay_check(&trace);
     assert_eq!(rep.code, Some(1), "{}", rep.stderr_text());
     assert_eq!(rep.stdout_text(), "before\nafter\n");
     let stderr = rep.stderr_text();
@@ -153,7 +153,7 @@ fn output_spliced_from_a_pipe_is_reported_not_matched() {
         "{stderr}"
     );
     assert!(!stderr.contains("replay matched"), "{stderr}");
-    let plain = common::rewind(&["replay", trace.to_str().unwrap()], b"", common::LIMIT);
+    let plain = support::rewind(&["replay", trace.to_str().unwrap()], b"", support::LIMIT);
     assert_eq!(plain.code, Some(0), "{}", plain.stderr_text());
     assert!(
         plain.stderr_text().contains("at event "),
@@ -173,7 +173,7 @@ fn numbers_with_no_syscall_fail_with_enosys() {
              r = libc.syscall(nr)\n    \
              print(nr, r, errno.errorcode[ctypes.get_errno()])\n";
     let rec = record_and_replay(&["python3", "-c", script], b"", 0);
-    let native = common::run_bounded("python3", &["-c", script]);
+    let native = support::run_bounded("python3", &["-c", script]);
     assert_eq!(rec.stdout_text(), native.stdout_text());
     assert_eq!(
         rec.stdout_text().matches(" -1 ENOSYS").count(),

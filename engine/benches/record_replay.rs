@@ -4,27 +4,14 @@
 //! ratio is the baseline that in-process syscall buffering must beat), plus
 //! trace bytes per event. Prints figures; asserts nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rewind_engine::record::{self, RecordOptions};
 use rewind_engine::replay;
+use rewind_test_support::record::{options, record};
 
 const RUNS: usize = 3;
-
-fn fixtures() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let status = Command::new("bash")
-        .arg(root.join("fixtures/build.sh"))
-        .status()
-        .expect("run fixtures/build.sh");
-    assert!(status.success(), "building fixtures failed");
-    root.join("fixtures/build")
-}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -65,23 +52,11 @@ fn record_and_replay(exe: &Path, args: &[&str], scratch: &Path) -> Measured {
             "{}-{run}",
             exe.file_name().unwrap().to_string_lossy()
         ));
-        let mut argv = vec![exe.to_string_lossy().into_owned()];
-        argv.extend(args.iter().map(|a| a.to_string()));
-        let opts = RecordOptions {
-            exe: exe.to_string_lossy().into_owned(),
-            argv,
-            env: std::env::vars().map(|(k, v)| format!("{k}={v}")).collect(),
-            cwd: std::env::current_dir()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned(),
-            trace_dir: dir.clone(),
-            stdio: None,
-            signals: rewind_engine::spawn::inheritable_signals(),
-            cancel: None,
-        };
+        // The benchmark's own environment and working directory, as a shell would pass them.
+        let mut opts = options(exe, args, &std::env::current_dir().unwrap(), &dir);
+        opts.env = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
         let start = Instant::now();
-        let summary = record::record(&opts).expect("record");
+        let summary = record(&opts);
         records.push(start.elapsed());
         events = summary.event_count;
         event_bytes = std::fs::metadata(dir.join("events")).unwrap().len();
@@ -126,7 +101,7 @@ fn report(name: &str, native: Duration, m: &Measured) {
 
 fn main() {
     // `cargo bench` passes --bench; any other argument filters nothing here.
-    let build = fixtures();
+    let build = rewind_test_support::fixtures_build();
     let scratch = tempfile::tempdir().expect("temp dir");
     println!("rewind record/replay benchmark (software progress mode, median of {RUNS} runs)\n");
 

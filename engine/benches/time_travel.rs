@@ -3,26 +3,14 @@
 //! single-step latency, a reverse-continue across a million instructions,
 //! and the memory held by 32 checkpoints. Prints figures; asserts nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rewind_engine::record::{self, RecordOptions};
 use rewind_engine::replay::Replayer;
 use rewind_engine::session::Session;
-
-fn fixtures() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    assert!(Command::new("bash")
-        .arg(root.join("fixtures/build.sh"))
-        .status()
-        .unwrap()
-        .success());
-    root.join("fixtures/build")
-}
+use rewind_test_support::fixture;
+use rewind_test_support::record::record_fixture;
 
 fn native(exe: &Path, args: &[&str]) -> Duration {
     let start = Instant::now();
@@ -35,30 +23,6 @@ fn native(exe: &Path, args: &[&str]) -> Duration {
     start.elapsed()
 }
 
-fn record(exe: &Path, args: &[&str], dir: &Path) -> PathBuf {
-    static RUN: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let trace = dir.join(format!(
-        "{}-{}-{n}",
-        exe.file_name().unwrap().to_string_lossy(),
-        args.join("-")
-    ));
-    let mut argv = vec![exe.to_string_lossy().into_owned()];
-    argv.extend(args.iter().map(|a| a.to_string()));
-    record::record(&RecordOptions {
-        exe: exe.to_string_lossy().into_owned(),
-        argv,
-        env: vec!["PATH=/usr/bin:/bin".into()],
-        cwd: dir.to_string_lossy().into_owned(),
-        trace_dir: trace.clone(),
-        stdio: None,
-        signals: rewind_engine::spawn::inheritable_signals(),
-        cancel: None,
-    })
-    .expect("record");
-    trace
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -68,10 +32,10 @@ fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
     v[((v.len() - 1) as f64 * p) as usize]
 }
 
-fn checkpoints(build: &Path, scratch: &Path, mb: &str) {
-    let exe = build.join("bigmem");
+fn checkpoints(scratch: &Path, mb: &str) {
+    let exe = fixture("bigmem");
     let native = native(&exe, &[mb, "200"]);
-    let trace = record(&exe, &[mb, "200"], scratch);
+    let trace = record_fixture(scratch, "bigmem", &[mb, "200"]);
     let mut rep = Replayer::start(&trace).unwrap();
     let mut sink = |_: rewind_engine::trace::OutputStream, _: &[u8]| {};
     while rep.event_index() < 150 && rep.step_event(&mut sink).unwrap() {}
@@ -97,16 +61,15 @@ fn checkpoints(build: &Path, scratch: &Path, mb: &str) {
 }
 
 fn main() {
-    let build = fixtures();
     let scratch = tempfile::tempdir().unwrap();
     println!("rewind time-travel benchmark (software progress mode)\n");
-    checkpoints(&build, scratch.path(), "10");
-    checkpoints(&build, scratch.path(), "100");
+    checkpoints(scratch.path(), "10");
+    checkpoints(scratch.path(), "100");
 
     // Reverse single-step inside the loop fixture's loop.
-    let exe = build.join("loop");
+    let exe = fixture("loop");
     let native_loop = native(&exe, &[]);
-    let trace = record(&exe, &[], scratch.path());
+    let trace = record_fixture(scratch.path(), "loop", &[]);
     let mut s = Session::open(&trace).unwrap();
     for _ in 0..20 {
         s.step().unwrap();
@@ -137,9 +100,9 @@ fn main() {
     );
 
     // Reverse-continue across a million instructions (100,000 iterations of hotloop-O2).
-    let exe = build.join("hotloop-O2");
+    let exe = fixture("hotloop-O2");
     let native_hot = native(&exe, &["100000"]);
-    let trace = record(&exe, &["100000"], scratch.path());
+    let trace = record_fixture(scratch.path(), "hotloop-O2", &["100000"]);
     let mut s = Session::open(&trace).unwrap();
     s.goto_end().unwrap();
     let end = s.position().clone();
@@ -177,8 +140,7 @@ fn main() {
     );
 
     // Memory held by 32 checkpoints: 32 stops in the 100 MB fixture.
-    let exe = build.join("bigmem");
-    let trace = record(&exe, &["100", "200"], scratch.path());
+    let trace = record_fixture(scratch.path(), "bigmem", &["100", "200"]);
     let mut s = Session::open(&trace).unwrap();
     let mut stops = 0;
     while stops < 40 && s.total_events().is_some_and(|t| s.event_index() + 2 < t) {

@@ -5,7 +5,9 @@
 mod support;
 
 use rewind_engine::session::{Session, StopReason};
-use support::{oracle, record_fixture, Rng, State};
+use rewind_test_support::record::record_fixture;
+use rewind_test_support::{fixture, marker_line, Rng};
+use support::{oracle, State};
 
 /// Where each operation must land, by the oracle's index.
 fn expected(states: &[State], bps: &[u64], idx: usize, op: Op) -> usize {
@@ -190,7 +192,7 @@ fn multithreaded_random_ops_across_thread_switches() {
 /// Address of a global in a fixture (PIE, loaded at the no-ASLR base).
 fn symbol_address(fixture: &str, symbol: &str) -> u64 {
     let out = std::process::Command::new("nm")
-        .arg(support::fixtures().join(fixture))
+        .arg(rewind_test_support::fixture(fixture))
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -205,7 +207,7 @@ fn symbol_address(fixture: &str, symbol: &str) -> u64 {
 fn source_line(fixture: &str, pc: u64) -> u32 {
     let out = std::process::Command::new("addr2line")
         .arg("-e")
-        .arg(support::fixtures().join(fixture))
+        .arg(rewind_test_support::fixture(fixture))
         .arg(format!("{:#x}", pc - 0x5555_5555_4000))
         .output()
         .unwrap();
@@ -221,19 +223,6 @@ fn source_line(fixture: &str, pc: u64) -> u32 {
         .unwrap()
 }
 
-fn marker_line(source: &str, marker: &str) -> u32 {
-    let path = support::fixtures()
-        .parent()
-        .unwrap()
-        .join("src")
-        .join(source);
-    let text = std::fs::read_to_string(path).unwrap();
-    text.lines()
-        .position(|l| l.contains(&format!("LINE:{marker}")))
-        .unwrap() as u32
-        + 1
-}
-
 /// Watching `total` in the loop fixture: forward stops after each write;
 /// backwards from the end lands on the instruction of the last write (the
 /// `total += doubled` line), with the value from before it.
@@ -243,7 +232,7 @@ fn watchpoint_forward_and_backward_on_a_global() {
     let tmp = tempfile::tempdir().unwrap();
     let trace = record_fixture(tmp.path(), "loop", &[]);
     let total = symbol_address("loop", "total");
-    let write_line = marker_line("loop.c", "step_total");
+    let write_line = marker_line("src/loop.c", "step_total");
     let watch = WatchSpec {
         addr: total,
         len: 4,
@@ -312,23 +301,17 @@ fn watchpoint_backward_finds_the_syscall_that_wrote() {
     let input = tmp.path().join("input.txt");
     std::fs::write(&input, "hello\nworld\n").unwrap();
     // stdin comes from the file: record through a shell redirection.
-    let exe = support::fixtures().join("stdin");
+    let exe = fixture("stdin");
     let trace = tmp.path().join("stdin-trace");
-    rewind_engine::record::record(&rewind_engine::record::RecordOptions {
-        exe: "/bin/sh".into(),
-        argv: vec![
-            "sh".into(),
-            "-c".into(),
-            format!("exec {} < {}", exe.display(), input.display()),
-        ],
-        env: vec!["PATH=/usr/bin:/bin".into()],
-        cwd: tmp.path().to_string_lossy().into_owned(),
-        trace_dir: trace.clone(),
-        stdio: None,
-        signals: rewind_engine::spawn::inheritable_signals(),
-        cancel: None,
-    })
-    .unwrap();
+    let script = format!("exec {} < {}", exe.display(), input.display());
+    let mut options = rewind_test_support::record::options(
+        std::path::Path::new("/bin/sh"),
+        &["-c", &script],
+        tmp.path(),
+        &trace,
+    );
+    options.argv[0] = "sh".into();
+    rewind_test_support::record::record(&options);
     let reader = TraceReader::open(&trace).unwrap();
     let (buf, read_rip) = reader
         .events()

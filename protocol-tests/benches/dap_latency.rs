@@ -13,37 +13,23 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rewind_protocol_tests::DapClient;
+use rewind_test_support::{fixtures_build, fixtures_src, marker_line, repo_root};
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(120);
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
-
 fn rewind_bin() -> PathBuf {
     if let Some(bin) = std::env::var_os("REWIND_BIN") {
         // Relative to the workspace root (cargo runs benches in the package).
-        return root().join(bin);
+        return repo_root().join(bin);
     }
     for profile in ["release", "debug"] {
-        let bin = root().join("target").join(profile).join("rewind");
+        let bin = repo_root().join("target").join(profile).join("rewind");
         if bin.exists() {
             return bin;
         }
     }
     panic!("no rewind binary: run `cargo build --release -p rewind` or set REWIND_BIN");
-}
-
-fn line_of(source: &Path, marker: &str) -> u32 {
-    let text = std::fs::read_to_string(source).expect("fixture source");
-    text.lines()
-        .position(|l| l.contains(&format!("LINE:{marker}")))
-        .map(|i| i as u32 + 1)
-        .unwrap_or_else(|| panic!("no LINE:{marker} in {}", source.display()))
 }
 
 fn native(exe: &Path, args: &[&str]) -> Duration {
@@ -147,13 +133,8 @@ async fn inspect(c: &mut DapClient, thread: i64) -> Duration {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let status = Command::new("bash")
-        .arg(root().join("fixtures/build.sh"))
-        .status()
-        .expect("build fixtures");
-    assert!(status.success());
-    let build = root().join("fixtures/build");
-    let src = root().join("fixtures/src");
+    let build = fixtures_build();
+    let src = fixtures_src();
     let dir = tempfile::tempdir().expect("temp dir");
     println!("rewind binary: {}", rewind_bin().display());
 
@@ -161,7 +142,7 @@ async fn main() {
     let (exe, source) = (build.join("loop"), src.join("loop.c"));
     let loop_native = native(&exe, &[]);
     println!("loop fixture: native run {:.2} ms", ms(loop_native));
-    let bp = line_of(&source, "step_total");
+    let bp = marker_line(&source, "step_total");
     let mut first = Samples::new("launch (record + open) to first stop");
     for _ in 0..5 {
         let (mut c, _, took) = launch(&exe, &[], &source, &[bp], dir.path()).await;
@@ -200,8 +181,8 @@ async fn main() {
         "hotloop fixture (150,000 iterations): native run {:.2} ms",
         ms(hot_native)
     );
-    let before = line_of(&source, "hot_body") - 2;
-    let after = line_of(&source, "hot_done");
+    let before = marker_line(&source, "hot_body") - 2;
+    let after = marker_line(&source, "hot_done");
     let (mut c, thread, _) = launch(&exe, &["150000"], &source, &[before, after], dir.path()).await;
     movement(&mut c, "continue", thread).await;
     let mut reverse = Samples::new("reverseContinue over ~1.5M instructions");

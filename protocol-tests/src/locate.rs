@@ -1,18 +1,8 @@
-//! Where things are: the repository, the fixtures (built once per process by
-//! `fixtures/build.sh`, which serialises concurrent builders with flock) and
-//! the adapter binary under test.
+//! Where this crate's things are: the scenario files and the adapter binary
+//! under test. The fixtures (and the repository root) come from
+//! `rewind_test_support`.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
-
-/// The workspace root (the parent of this crate).
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("protocol-tests lives inside the workspace")
-        .to_path_buf()
-}
 
 /// This crate's directory.
 pub fn crate_dir() -> PathBuf {
@@ -22,35 +12,6 @@ pub fn crate_dir() -> PathBuf {
 /// `scenarios/` of this crate.
 pub fn scenarios_dir() -> PathBuf {
     crate_dir().join("scenarios")
-}
-
-/// `fixtures/src`: the fixture sources (where `LINE:` markers are).
-pub fn fixtures_src() -> PathBuf {
-    repo_root().join("fixtures/src")
-}
-
-/// Builds the fixtures once per process and returns `fixtures/build`; the
-/// error carries the build log.
-pub fn fixtures_build() -> Result<&'static Path, String> {
-    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let root = repo_root();
-            let out = Command::new("bash")
-                .arg(root.join("fixtures/build.sh"))
-                .output()
-                .map_err(|e| format!("cannot run fixtures/build.sh: {e}"))?;
-            if !out.status.success() {
-                return Err(format!(
-                    "building fixtures failed:\n{}{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    String::from_utf8_lossy(&out.stderr)
-                ));
-            }
-            Ok(root.join("fixtures/build"))
-        })
-        .as_deref()
-        .map_err(Clone::clone)
 }
 
 /// The adapter binary under test: `$REWIND_BIN`, else `rewind` next to the

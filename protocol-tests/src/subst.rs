@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::markers::Markers;
+use rewind_test_support::Markers;
 
 /// A reference that cannot be resolved.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

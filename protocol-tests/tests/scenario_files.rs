@@ -17,7 +17,7 @@ fn scenario_files_are_well_formed() {
                 if !names.insert(scenario.name.clone()) {
                     problems.push(format!("{shown}: duplicate name {:?}", scenario.name));
                 }
-                for p in lint(&scenario, &locate::fixtures_src()) {
+                for p in lint(&scenario, &rewind_test_support::fixtures_src()) {
                     problems.push(format!("{shown}: {p}"));
                 }
             }
@@ -76,7 +76,7 @@ fn the_linter_catches_undefined_references() {
         ]
     });
     let scenario = Scenario::from_json(&json).unwrap();
-    let problems = lint(&scenario, &locate::fixtures_src()).join("\n");
+    let problems = lint(&scenario, &rewind_test_support::fixtures_src()).join("\n");
     assert!(
         problems.contains("step 0: unknown variable ${frameId}"),
         "{problems}"

@@ -15,9 +15,13 @@ fn run(file: &str) {
 fn run_path(path: &Path) {
     let file = path.display();
     let bin = locate::adapter_binary().unwrap_or_else(|e| panic!("{e}"));
-    let build = locate::fixtures_build().unwrap_or_else(|e| panic!("{e}"));
+    let build = rewind_test_support::fixtures_build();
     let scenario = Scenario::load(path).unwrap_or_else(|e| panic!("{e}"));
-    let runner = Runner::new(bin, build.to_path_buf(), locate::fixtures_src());
+    let runner = Runner::new(
+        bin,
+        build.to_path_buf(),
+        rewind_test_support::fixtures_src(),
+    );
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

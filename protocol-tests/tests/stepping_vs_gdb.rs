@@ -5,12 +5,11 @@
 //! the same values. Both run without address randomisation, so pcs agree.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use rewind_protocol_tests::locate;
-use rewind_protocol_tests::markers::Markers;
 use rewind_protocol_tests::DapClient;
+use rewind_test_support::{gdb, Markers};
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -28,36 +27,21 @@ struct Place {
 /// Where gdb stops: at the breakpoint on `line`, then after each of `commands`.
 fn gdb_places(exe: &Path, line: u32, commands: &[&str], variable: &str) -> Vec<Place> {
     let mut args = vec![
-        "-batch".to_string(),
-        "-nx".into(),
-        "-ex".into(),
-        "set pagination off".into(),
-        "-ex".into(),
+        "set pagination off".to_string(),
         "set debuginfod enabled off".into(),
-        "-ex".into(),
         format!("break loop.c:{line}"),
-        "-ex".into(),
         "run > /dev/null".into(),
-        "-ex".into(),
         "delete".into(),
     ];
     let report = format!("printf \"STOP %#lx %d\\n\", $pc, {variable}");
-    let push = |args: &mut Vec<String>| {
-        args.extend([
-            "-ex".into(),
-            "info line *$pc".into(),
-            "-ex".into(),
-            report.clone(),
-        ])
-    };
+    let push = |args: &mut Vec<String>| args.extend(["info line *$pc".into(), report.clone()]);
     push(&mut args);
     for c in commands {
-        args.extend(["-ex".into(), c.to_string()]);
+        args.push(c.to_string());
         push(&mut args);
     }
-    args.push(exe.to_string_lossy().into_owned());
-    let out = Command::new("gdb").args(&args).output().expect("run gdb");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let out = gdb::batch(exe, &args);
+    let text = &out.stdout;
     let mut places = Vec::new();
     let mut line_no = None;
     for l in text.lines() {
@@ -78,7 +62,7 @@ fn gdb_places(exe: &Path, line: u32, commands: &[&str], variable: &str) -> Vec<P
         places.len(),
         commands.len() + 1,
         "gdb output:\n{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        out.stderr
     );
     places
 }
@@ -134,10 +118,9 @@ async fn rewind_at(exe: &Path, source: &Path, line: u32, dir: &Path) -> (DapClie
 }
 
 fn fixture() -> (std::path::PathBuf, std::path::PathBuf, Markers) {
-    let build = locate::fixtures_build().unwrap_or_else(|e| panic!("{e}"));
-    let source = locate::fixtures_src().join("loop.c");
+    let source = rewind_test_support::fixture_source("src/loop.c");
     let markers = Markers::load(&source).expect("markers");
-    (build.join("loop"), source, markers)
+    (rewind_test_support::fixture("loop"), source, markers)
 }
 
 /// `next` through main's loop (over the calls of step()), then `stepBack`

@@ -1,8 +1,9 @@
-//! Variable substitution, markers and save paths (pure).
+//! Variable substitution and save paths (pure). The markers themselves are
+//! tested with rewind-test-support.
 
 use rewind_protocol_tests::jsonpath;
-use rewind_protocol_tests::markers::Markers;
 use rewind_protocol_tests::subst::{SubstError, Vars};
+use rewind_test_support::Markers;
 use serde_json::json;
 
 const SOURCE: &str =
@@ -13,20 +14,6 @@ fn vars() -> Vars {
     v.set("fixture", "/f/build/loop");
     v.set("frameId", 1000);
     v
-}
-
-#[test]
-fn markers_are_found_by_line() {
-    let m = Markers::parse(SOURCE).unwrap();
-    assert_eq!(m.line("first"), Some(3));
-    assert_eq!(m.line("ret"), Some(4));
-    assert_eq!(m.line("nope"), None);
-    assert!(Markers::parse("a LINE:x\nb LINE:x\n").is_err());
-    // `LINE:<name>` in prose is not a marker.
-    assert_eq!(
-        Markers::parse("/* LINE:<name> */").unwrap().names().count(),
-        0
-    );
 }
 
 #[test]

@@ -8,7 +8,8 @@
 mod tracer;
 
 use rewind_debuginfo::{Program, VariableKind};
-use std::path::{Path, PathBuf};
+use rewind_test_support::{fixture, fixture_source, marker_line};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn ms(d: Duration) -> String {
@@ -16,15 +17,8 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let status = std::process::Command::new("bash")
-        .arg(root.join("fixtures/build.sh"))
-        .status()
-        .expect("build fixtures");
-    assert!(status.success(), "fixtures/build.sh failed");
-    let build = root.join("fixtures/build");
-    let source = root.join("fixtures/src/dbgvars.c");
-    let exe = build.join("dbgvars");
+    let source = fixture_source("src/dbgvars.c");
+    let exe = fixture("dbgvars");
 
     // 1. Load: open the executable and read its DWARF (first line query forces it).
     let t = Instant::now();
@@ -73,12 +67,7 @@ fn main() {
     );
 
     // 4. Unwind a 50-deep stack with all locals and parameters, on a live process.
-    let line = std::fs::read_to_string(&source)
-        .expect("source")
-        .lines()
-        .position(|l| l.contains("LINE:deep_base"))
-        .expect("marker") as u32
-        + 1;
+    let line = marker_line("src/dbgvars.c", "deep_base");
     let mut tracee = tracer::Tracee::spawn(&exe, &[]);
     let mut live = Program::new();
     live.set_mappings(&tracee.maps());

@@ -1,22 +1,9 @@
 //! Bad input never panics or hangs: fixtures with corrupted DWARF and CFI, garbage
 //! memory and registers, and malformed expressions.
 
-mod support;
-
 use object::{Object, ObjectSection};
 use rewind_debuginfo::{Memory, MemoryError, Program, Registers, VariableKind, REGISTER_NAMES};
-use support::{fixture, fixture_source};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
+use rewind_test_support::{fixture, fixture_source, Rng};
 
 /// Memory whose bytes are a hash of their address; reads above 2^47 fail.
 struct Garbage;
@@ -101,7 +88,7 @@ fn corrupted_debug_info_does_not_panic() {
     let dir = std::env::temp_dir().join(format!("rewind-debuginfo-corrupt-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let source = fixture_source("src/dbgvars.c");
-    let mut rng = Rng(0x1234_5678_9abc_def1);
+    let mut rng = Rng::new(0x1234_5678_9abc_def1);
     for trial in 0..24 {
         let mut bytes = original.clone();
         for _ in 0..(1 + trial * 4) {
@@ -131,7 +118,11 @@ fn intact_program_with_garbage_memory_does_not_panic() {
             0x7fff_f7d0_0000,
         )
         .expect("libc");
-    exercise(&program, &mut Rng(42), &fixture_source("src/dbgvars.c"));
+    exercise(
+        &program,
+        &mut Rng::new(42),
+        &fixture_source("src/dbgvars.c"),
+    );
 }
 
 #[test]

@@ -3,8 +3,8 @@
 mod support;
 
 use rewind_debuginfo::Program;
-use support::fixture;
-use support::gdb::{parse_breakpoints, run_gdb};
+use rewind_test_support::fixture;
+use rewind_test_support::gdb::{parse_breakpoints, run_gdb};
 
 fn check_lines(
     binary: &str,

@@ -5,11 +5,11 @@
 mod support;
 
 use rewind_debuginfo::Program;
+use rewind_test_support::{fixture_source, fixtures_build, marker_line};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::compare::check_lines;
 use support::tracer::Tracee;
-use support::{fixture_source, fixtures, marker_line};
 
 fn run(cmd: &mut Command) {
     let out = cmd.output().expect("run tool");
@@ -22,7 +22,7 @@ fn run(cmd: &mut Command) {
 
 /// Compiles fixtures/src/loop.c with `flags` into a fresh directory; returns the binary.
 fn build_variant(name: &str, flags: &[&str]) -> PathBuf {
-    fixtures();
+    fixtures_build();
     let dir = std::env::temp_dir().join(format!("rewind-debuginfo-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -145,7 +145,7 @@ fn non_pie_matches_gdb_and_program_output() {
 /// Stops the -O0 dbgvars variant `bin` at `LINE:deep_base` and compares the whole
 /// backtrace with gdb's on the same binary.
 fn deep_backtrace_matches_gdb(bin: &Path) {
-    use support::gdb::{parse_backtrace, run_gdb, sections, GdbFrame};
+    use rewind_test_support::gdb::{parse_backtrace, run_gdb, sections, GdbFrame};
     let line = marker_line("src/dbgvars.c", "deep_base");
     let mut tracee = Tracee::spawn(bin, &[]);
     let mut program = Program::new();
@@ -231,7 +231,7 @@ fn debug_frame_and_frame_pointer_unwinding_match_gdb() {
 /// and all answers must stay the same.
 #[test]
 fn zstd_compressed_sections_give_the_same_answers() {
-    let src = support::fixture("dbgvars");
+    let src = rewind_test_support::fixture("dbgvars");
     let bin = build_variant("zstd", &["-g", "-O0"]).with_file_name("dbgvars-zstd");
     let bytes = std::fs::read(&src).expect("fixture");
     std::fs::write(&bin, support::elf::compress_debug_sections_zstd(&bytes)).expect("write");

@@ -4,8 +4,8 @@
 mod support;
 
 use rewind_debuginfo::Program;
-use support::fixture;
-use support::gdb::run_gdb;
+use rewind_test_support::fixture;
+use rewind_test_support::gdb::run_gdb;
 
 fn parse_info_line(line: &str) -> Option<(u32, u64, u64)> {
     let rest = line.strip_prefix("Line ")?;

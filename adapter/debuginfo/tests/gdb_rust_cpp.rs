@@ -5,9 +5,12 @@
 mod support;
 
 use rewind_debuginfo::{Frame, Program};
-use support::gdb::{parse_backtrace, parse_breakpoints, run_gdb, sections, GdbFrame};
+use rewind_test_support::gdb::{
+    mask_stack_addresses, parse_backtrace, parse_breakpoints, parse_name_values, run_gdb, sections,
+    GdbFrame,
+};
+use rewind_test_support::{fixture, fixture_source, marker_line};
 use support::tracer::Tracee;
-use support::{fixture, fixture_source, marker_line};
 
 fn stop(binary: &str, source: &str, marker: &str) -> (Tracee, Program, Vec<Frame>, u32) {
     let line = marker_line(source, marker);
@@ -199,7 +202,7 @@ fn cpp_locals_match_gdb() {
             "info locals".into(),
         ],
     );
-    let theirs = support::gdb::parse_name_values(&sections(&out)["locals"]);
+    let theirs = parse_name_values(&sections(&out)["locals"]);
     let ours: Vec<(String, String)> = program
         .frame_variables(&frames[0], rewind_debuginfo::VariableKind::Local, &tracee)
         .into_iter()
@@ -207,7 +210,7 @@ fn cpp_locals_match_gdb() {
         .collect();
     let mask = |v: Vec<(String, String)>| -> Vec<(String, String)> {
         v.into_iter()
-            .map(|(n, s)| (n, support::gdb::mask_stack_addresses(&s)))
+            .map(|(n, s)| (n, mask_stack_addresses(&s)))
             .collect()
     };
     assert_eq!(mask(ours), mask(theirs), "{out}");

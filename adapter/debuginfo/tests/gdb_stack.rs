@@ -4,11 +4,11 @@
 mod support;
 
 use rewind_debuginfo::{Frame, Program, VariableKind};
-use support::gdb::{
+use rewind_test_support::gdb::{
     mask_stack_addresses, parse_backtrace, parse_name_values, run_gdb, sections, GdbFrame,
 };
+use rewind_test_support::{fixture, fixture_source, marker_line};
 use support::tracer::Tracee;
-use support::{fixture, fixture_source, marker_line};
 
 /// A fixture stopped at a source line, seen by us and by gdb.
 struct Stop {

@@ -1,57 +1,13 @@
-//! Test support: fixture builds, recordings, and the single-stepping oracle
-//! that is the ground truth for time travel.
+//! The single-stepping oracle that is the ground truth for time travel
+//! (fixture builds and recordings come from rewind-test-support).
 
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+use std::path::Path;
 
-use rewind_engine::record::{self, RecordOptions};
 use rewind_engine::replay::{NextRun, Replayer, RunEnd};
 use rewind_engine::trace::Regs;
 use rewind_engine::tracee::{self, Resume, Stop};
-
-pub fn fixtures() -> &'static Path {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .unwrap()
-            .to_path_buf();
-        let out = Command::new("bash")
-            .arg(root.join("fixtures/build.sh"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "fixtures: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        root.join("fixtures/build")
-    })
-}
-
-/// Records a fixture (stdout to a file in `dir`) and returns the trace directory.
-pub fn record_fixture(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
-    let exe = fixtures().join(name).to_string_lossy().into_owned();
-    let mut argv = vec![exe.clone()];
-    argv.extend(args.iter().map(|a| a.to_string()));
-    let trace = dir.join(format!("{name}-trace"));
-    let summary = record::record(&RecordOptions {
-        exe,
-        argv,
-        env: vec!["PATH=/usr/bin:/bin".into()],
-        cwd: dir.to_string_lossy().into_owned(),
-        trace_dir: trace.clone(),
-        stdio: None,
-        signals: rewind_engine::spawn::inheritable_signals(),
-        cancel: None,
-    })
-    .expect("record");
-    assert!(summary.event_count > 0);
-    trace
-}
 
 /// One instruction-granular state of the replay, as the oracle saw it.
 #[derive(Clone, Debug)]
@@ -282,25 +238,5 @@ fn state(rep: &mut Replayer, tid: i32) -> State {
         regs,
         next_pc,
         signal: false,
-    }
-}
-
-/// A small deterministic generator (xorshift) for reproducible op sequences.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed.max(1))
-    }
-    pub fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
     }
 }

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use super::run::{Session, StepResult};
+use super::session::{Session, StepResult};
 use super::step::{FRAME_KEYS, STOP_EVENT_KEYS};
+use crate::error::ClientError;
 use crate::matcher::{self, Mismatch};
 
 /// `expectStop`: waits for `stopped`, checks the event keys of `spec`, then
@@ -133,7 +134,7 @@ pub(super) async fn check_frame(
 pub(super) async fn start(session: &mut Session, spec: &Value) -> StepResult {
     let fields = spec.as_object().cloned().unwrap_or_default();
     let client = &mut session.client;
-    let err = |e: crate::ClientError| e.to_string();
+    let err = |e: ClientError| e.to_string();
     client.initialize().await.map_err(err)?;
     let attach = fields
         .get("attach")

@@ -6,9 +6,10 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use rewind_test_support::Markers;
+
+use super::file::Scenario;
 use super::step::{ResponseTarget, StepKind};
-use super::Scenario;
-use crate::markers::Markers;
 use crate::subst::Vars;
 
 /// Built-in variables (see the README).

@@ -1,17 +1,19 @@
 //! Running a scenario against an adapter binary.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::process::Command;
 
-use super::frame::{check_frame, check_stop};
+use rewind_test_support::Markers;
+
+use super::error::ScenarioError;
+use super::file::{Scenario, Transport};
+use super::frame::{check_frame, check_stop, start};
+use super::session::{Session, StepResult};
 use super::step::{ResponseCheck, ResponseTarget, StepKind};
-use super::{Scenario, ScenarioError, Transport};
 use crate::client::DapClient;
 use crate::error::error_message;
-use crate::markers::Markers;
 use crate::matcher;
 use crate::subst::Vars;
 use crate::{framing, jsonpath};
@@ -25,18 +27,6 @@ pub struct Runner {
     /// fixtures/src: where marker sources are.
     pub fixtures_src: PathBuf,
 }
-
-/// The state of one run: client, variables, unanswered `noWait` requests.
-pub(super) struct Session {
-    pub client: DapClient,
-    pub vars: Vars,
-    pub timeout: Duration,
-    bin: PathBuf,
-    pending: Vec<(i64, String)>,
-}
-
-/// A step failure, before it is tied to its step.
-pub(super) type StepResult = Result<(), String>;
 
 impl Runner {
     pub fn new(bin: PathBuf, fixtures_build: PathBuf, fixtures_src: PathBuf) -> Self {
@@ -131,6 +121,8 @@ fn with_context(detail: String, client: &DapClient) -> String {
     }
 }
 
+/// Running the steps (the state itself is in `session.rs`, which `frame.rs`
+/// uses too).
 impl Session {
     fn subst(&self, value: &Value) -> Result<Value, String> {
         self.vars.substitute(value).map_err(|e| e.to_string())
@@ -246,7 +238,7 @@ impl Session {
             }
             StepKind::Start { spec } => {
                 let spec = self.subst(spec)?;
-                super::frame::start(self, &spec).await
+                start(self, &spec).await
             }
             StepKind::Record {
                 trace,

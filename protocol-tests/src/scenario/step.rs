@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::{allow_keys, fmt_err, string_field, ScenarioError};
+use super::error::{allow_keys, fmt_err, string_field, ScenarioError};
 
 /// Keys of `expectStop` that are checked against the `stopped` event body.
 pub const STOP_EVENT_KEYS: &[&str] = &[

@@ -1,8 +1,8 @@
 //! Comparing breakpoint placement with gdb.
 
-use super::fixture_source;
-use super::gdb::{parse_breakpoints, run_gdb};
 use rewind_debuginfo::Program;
+use rewind_test_support::fixture_source;
+use rewind_test_support::gdb::{parse_breakpoints, run_gdb};
 use std::path::Path;
 
 /// Compares our line and function breakpoints on `path` with gdb's `break` for every

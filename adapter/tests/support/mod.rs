@@ -1,44 +1,13 @@
-//! Helpers shared by the CLI integration tests: fixture builds and running
-//! `rewind` with bounded waits.
+//! Helpers of the adapter's integration tests alone: running `rewind` (and
+//! other programs) with bounded waits, recording through the CLI, and the
+//! record-then-replay-three-times check. Fixtures come from rewind-test-support.
 
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-/// Builds the fixtures once per test process (fixtures/build.sh locks, so
-/// concurrent test binaries are safe) and returns fixtures/build.
-pub fn fixtures() -> &'static Path {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let root = repo_root();
-        let out = Command::new("bash")
-            .arg(root.join("fixtures/build.sh"))
-            .output()
-            .expect("run fixtures/build.sh");
-        assert!(
-            out.status.success(),
-            "building fixtures failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        root.join("fixtures/build")
-    })
-}
-
-pub fn fixture(name: &str) -> String {
-    fixtures().join(name).to_string_lossy().into_owned()
-}
 
 /// What a finished command did.
 #[derive(Debug)]
