@@ -593,13 +593,10 @@ mod tests {
     #[test]
     fn arbitrary_bytes_never_panic() {
         // A deterministic pseudo-random stream with markers sprinkled in.
-        let mut state: u32 = 0x2545_f491;
+        let mut rng = rewind_test_support::Rng::new(0x2545_f491);
         let mut input = Vec::new();
         for i in 0..20_000 {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            input.push(state as u8);
+            input.push(rng.next() as u8);
             if i % 997 == 0 {
                 input.extend_from_slice(b"Content-Length: 3\r\n\r\n");
             }

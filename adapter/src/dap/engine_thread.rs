@@ -117,40 +117,17 @@ impl<T> Drop for EngineThread<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rewind_engine::record::{self, RecordOptions};
+    use rewind_engine::record;
     use rewind_engine::session::{Session, StopReason};
-    use std::path::Path;
+    use rewind_test_support::fixture;
+    use std::path::{Path, PathBuf};
     use std::time::{Duration, Instant};
-
-    fn fixture(name: &str) -> String {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        let out = std::process::Command::new("bash")
-            .arg(root.join("fixtures/build.sh"))
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        root.join("fixtures/build")
-            .join(name)
-            .to_string_lossy()
-            .into_owned()
-    }
 
     type Init = Box<dyn FnOnce() -> Result<(Session, PauseHandle), EngineError> + Send>;
 
     /// Records the program on the engine thread, then opens its recording.
-    fn record_start(dir: &Path, exe: String, args: &[&str]) -> Init {
-        let mut argv = vec![exe.clone()];
-        argv.extend(args.iter().map(|a| a.to_string()));
-        let opts = RecordOptions {
-            exe,
-            argv,
-            env: vec!["PATH=/usr/bin:/bin".into()],
-            cwd: dir.to_string_lossy().into_owned(),
-            trace_dir: dir.join("trace"),
-            stdio: None,
-            signals: rewind_engine::spawn::inheritable_signals(),
-            cancel: None,
-        };
+    fn record_start(dir: &Path, exe: PathBuf, args: &[&str]) -> Init {
+        let opts = rewind_test_support::record::options(&exe, args, dir, &dir.join("trace"));
         Box::new(move || {
             let summary = record::record(&opts)?;
             assert_eq!(summary.exit_code, 0);

@@ -1,6 +1,7 @@
 //! Tests of the disassembler: byte sequences, and a fixture compared with objdump.
 use super::*;
 use rewind_debuginfo::MemoryError;
+use rewind_test_support::fixture;
 use std::ops::Range;
 
 /// Memory over a byte buffer at `base`, with unreadable holes.
@@ -467,23 +468,6 @@ fn disassemble_far_offsets_keep_the_count() {
     let got = disassemble_addressed(&mem, starts[3], -(MAX_WALK as i64) - 2, 3, |_| None);
     assert_eq!(got.len(), 3);
     assert!(got.iter().all(|e| e.1.is_none()));
-}
-
-/// `fixtures/build/<name>`, building the fixtures first.
-fn fixture(name: &str) -> std::path::PathBuf {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap();
-    let out = std::process::Command::new("bash")
-        .arg(root.join("fixtures/build.sh"))
-        .output()
-        .expect("run fixtures/build.sh");
-    assert!(
-        out.status.success(),
-        "building fixtures failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    root.join("fixtures/build").join(name)
 }
 
 /// objdump's instructions of `func`: (address, text without comments and
