@@ -4,7 +4,7 @@
 
 mod support;
 
-use rewind_test_support::fixture_arg;
+use rewind_test_support::{fixture, fixture_arg};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -142,6 +142,78 @@ fn not_a_trace_directory() {
     let tmp = tempfile::tempdir().unwrap();
     let out = replay_check(tmp.path());
     assert_fails_naming(&out, &["header"]);
+    assert!(
+        out.stderr_text().contains("is not a recording"),
+        "{}",
+        out.stderr_text()
+    );
+    let missing = tmp.path().join("nothing-here");
+    let out = replay_check(&missing);
+    assert_fails_naming(&out, &["there is no recording at", "nothing-here"]);
+}
+
+/// `rewind record NAME` looks NAME up on PATH, as a shell does, and says
+/// how to record the file of that name in the current directory.
+#[test]
+fn name_without_slash_is_looked_up_on_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::copy(fixture("hello"), tmp.path().join("hello-here")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rewind"))
+        .args(["record", "-o", "trace", "--", "hello-here"])
+        .current_dir(tmp.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(127), "{stderr}");
+    assert!(stderr.contains("looked up on PATH"), "{stderr}");
+    assert!(stderr.contains("'./hello-here'"), "{stderr}");
+}
+
+/// A script whose `#!` interpreter is missing is not reported as missing
+/// itself, and is a "cannot execute" (126), as in a shell.
+#[test]
+fn script_whose_interpreter_is_missing() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let script = tmp.path().join("script.sh");
+    fs::write(&script, "#!/no/such/interpreter -x\necho hi\n").unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    let (out, trace) = record(tmp.path(), &[script.to_str().unwrap()], b"");
+    assert_eq!(out.code, Some(126), "{}", out.stderr_text());
+    assert!(
+        out.stderr_text()
+            .contains("its interpreter '/no/such/interpreter'"),
+        "{}",
+        out.stderr_text()
+    );
+    assert!(!trace.exists(), "no recording is left behind");
+}
+
+/// An executable whose ELF dynamic loader is missing: exec fails with
+/// ENOENT although the file exists; the message says what is missing.
+#[test]
+fn program_whose_dynamic_loader_is_missing() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let elf = fs::read(fixture("hello")).unwrap();
+    let loader: &[u8] = b"/lib64/ld-linux-x86-64.so.2";
+    let at = elf
+        .windows(loader.len())
+        .position(|w| w == loader)
+        .expect("the fixture names the x86-64 dynamic loader");
+    let mut patched = elf.clone();
+    patched[at + loader.len() - 1] = b'9';
+    let exe = tmp.path().join("no-loader");
+    fs::write(&exe, patched).unwrap();
+    fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).unwrap();
+    let (out, _) = record(tmp.path(), &[exe.to_str().unwrap()], b"");
+    assert_eq!(out.code, Some(126), "{}", out.stderr_text());
+    assert!(
+        out.stderr_text().contains("dynamic loader"),
+        "{}",
+        out.stderr_text()
+    );
 }
 
 #[test]
@@ -187,6 +259,7 @@ fn executable_that_is_not_a_program() {
     fs::set_permissions(&file, fs::Permissions::from_mode(0o755)).unwrap();
     let (out, _) = record(tmp.path(), &[file.to_str().unwrap()], b"");
     assert_ne!(out.code, Some(0));
+    assert_eq!(out.code, Some(126), "every 'cannot execute' is 126");
     assert!(
         out.stderr_text().contains("cannot execute"),
         "{}",

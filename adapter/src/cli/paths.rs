@@ -53,9 +53,11 @@ pub fn update_latest(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The trace to open: the given directory or the latest recording.
+/// The trace to open: the given directory or the latest recording. A given
+/// path that is not a recording is refused here, saying what it is instead.
 pub fn trace_dir(dir: Option<PathBuf>) -> Result<PathBuf> {
     if let Some(d) = dir {
+        check_recording(&d)?;
         return Ok(d);
     }
     let latest = recordings_root()?.join("latest");
@@ -66,6 +68,24 @@ pub fn trace_dir(dir: Option<PathBuf>) -> Result<PathBuf> {
         );
     }
     Ok(latest)
+}
+
+/// Whether `dir` looks like a recording (a directory with a `header`).
+fn check_recording(dir: &Path) -> Result<()> {
+    let shown = dir.display();
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("there is no recording at {shown}: no such file or directory")
+        }
+        Err(e) => bail!("cannot open the recording {shown}: {e}"),
+        Ok(m) if !m.is_dir() => bail!(
+            "{shown} is not a recording: a recording is a directory that `rewind record` wrote"
+        ),
+        Ok(_) if !dir.join("header").exists() => bail!(
+            "{shown} is not a recording: it has no `header` file (`rewind record` writes header, events and files/)"
+        ),
+        Ok(_) => Ok(()),
+    }
 }
 
 /// Finds PROGRAM like a shell does: a path when it has a slash, else on $PATH.
@@ -85,6 +105,12 @@ pub fn resolve_program(program: &str) -> Result<PathBuf, ProgramError> {
                 "it has no execute permission",
             ));
         }
+        if let Some(interpreter) = missing_interpreter(p) {
+            return Err(ProgramError::NoInterpreter(
+                p.display().to_string(),
+                interpreter,
+            ));
+        }
         Ok(std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()))
     };
     if program.contains('/') {
@@ -101,7 +127,26 @@ pub fn resolve_program(program: &str) -> Result<PathBuf, ProgramError> {
             }
         }
     }
+    if let ProgramError::NotFound(_) = last {
+        // A shell would not run ./NAME for NAME either; say so, and how.
+        let here = Path::new(".").join(program);
+        if here.is_file() {
+            return Err(ProgramError::NotOnPath(program.to_string()));
+        }
+    }
     Err(last)
+}
+
+/// The interpreter a `#!` script names, when that file does not exist.
+fn missing_interpreter(script: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(script).ok()?.read(&mut head).ok()?;
+    let line = head[..n].strip_prefix(b"#!")?;
+    let line = line.split(|&b| b == b'\n').next()?;
+    let line = String::from_utf8_lossy(line);
+    let interpreter = line.split_whitespace().next()?;
+    (!Path::new(interpreter).exists()).then(|| interpreter.to_owned())
 }
 
 /// Why PROGRAM cannot be recorded.
@@ -109,6 +154,23 @@ pub fn resolve_program(program: &str) -> Result<PathBuf, ProgramError> {
 pub enum ProgramError {
     #[error("cannot find program '{0}': no such file, and not found on PATH")]
     NotFound(String),
+    #[error(
+        "cannot find program '{0}' on PATH (a name without '/' is looked up on PATH): to record the file in this directory, write './{0}'"
+    )]
+    NotOnPath(String),
     #[error("cannot execute '{0}': {1}")]
     NotExecutable(String, &'static str),
+    #[error("cannot execute '{0}': its interpreter '{1}' (the #! line) does not exist")]
+    NoInterpreter(String, String),
+}
+
+impl ProgramError {
+    /// The exit status a shell gives: 127 when not found, 126 when found
+    /// but not executable.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ProgramError::NotFound(_) | ProgramError::NotOnPath(_) => 127,
+            ProgramError::NotExecutable(..) | ProgramError::NoInterpreter(..) => 126,
+        }
+    }
 }

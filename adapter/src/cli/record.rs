@@ -5,7 +5,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rewind_engine::record::{self, RecordOptions};
+use rewind_engine::record::{self, RecordError, RecordOptions};
 
 use super::paths;
 
@@ -15,12 +15,7 @@ pub fn run(output: Option<PathBuf>, program: Vec<String>) -> Result<ExitCode> {
         Ok(exe) => exe,
         Err(e) => {
             eprintln!("rewind: {e}");
-            let code = if matches!(e, paths::ProgramError::NotFound(_)) {
-                127
-            } else {
-                126
-            };
-            return Ok(ExitCode::from(code));
+            return Ok(ExitCode::from(e.exit_code()));
         }
     };
     let (dir, default_location) = match output {
@@ -46,8 +41,25 @@ pub fn run(output: Option<PathBuf>, program: Vec<String>) -> Result<ExitCode> {
         signals: rewind_engine::spawn::inheritable_signals(),
         cancel: None,
     };
-    let summary = record::record(&opts)
-        .with_context(|| format!("recording {name} into {}", dir.display()))?;
+    let summary = match record::record(&opts) {
+        Ok(summary) => summary,
+        Err(RecordError::ExecFailed { path, source }) => {
+            // Nothing was recorded: no directory is left behind.
+            if default_location {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+            let why = if source.kind() == std::io::ErrorKind::NotFound && exe.exists() {
+                format!("the file exists, but the interpreter it names (its #! line or ELF dynamic loader) does not ({source})")
+            } else {
+                source.to_string()
+            };
+            eprintln!("rewind: cannot execute {path}: {why}");
+            return Ok(ExitCode::from(126));
+        }
+        Err(e) => {
+            return Err(e).with_context(|| format!("recording {name} into {}", dir.display()))
+        }
+    };
     if default_location {
         paths::update_latest(&summary.trace_dir)?;
     }
