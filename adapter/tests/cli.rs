@@ -315,3 +315,14 @@ fn memory_that_differs_unseen_is_a_divergence_at_exit() {
         out.stderr_text()
     );
 }
+
+/// `rewind dap` logs to a stderr that is not a terminal (an editor's log
+/// panel) without colour escapes.
+#[test]
+fn dap_logs_have_no_colour_escapes_off_a_terminal() {
+    // A malformed message is logged (at warn), then the stream ends.
+    let out = support::rewind(&["dap"], b"Content-Length: 9\r\n\r\n{\"seq\":1", LIMIT);
+    let stderr = out.stderr_text();
+    assert!(stderr.contains("WARN"), "no log line to check:\n{stderr}");
+    assert!(!stderr.contains('\x1b'), "colour escapes in:\n{stderr:?}");
+}

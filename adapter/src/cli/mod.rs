@@ -133,7 +133,12 @@ fn init_logging(file: Option<std::fs::File>) {
             .with_ansi(false)
             .with_writer(std::sync::Mutex::new(f))
             .init(),
-        None => builder.with_writer(std::io::stderr).init(),
+        // Colour only for a person at a terminal: editors capture stderr into
+        // log files and panels that show escapes as text.
+        None => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_writer(std::io::stderr)
+            .init(),
     }
 }
 
