@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use futures_util::stream::{FuturesUnordered, StreamExt};
+
 use crate::dap::connection::Connection;
 use crate::dap::server;
 
@@ -31,9 +33,28 @@ pub fn run(listen: Option<SocketAddr>, allow_remote: bool) -> Result<ExitCode> {
                 eprintln!("rewind: DAP server listening on {local}");
                 let (stream, peer) = listener.accept().await.context("accepting a DAP client")?;
                 tracing::info!(%peer, "DAP client connected");
-                server::serve_tcp(stream, &mut handler)
-                    .await
-                    .context("serving DAP over TCP")
+                let served = server::serve_tcp(stream, &mut handler);
+                tokio::pin!(served);
+                // Clients that come while this one is served are told why
+                // nobody answers them (they would otherwise wait forever).
+                let mut refusals = FuturesUnordered::new();
+                loop {
+                    tokio::select! {
+                        result = &mut served => break result.context("serving DAP over TCP"),
+                        accepted = listener.accept() => match accepted {
+                            Ok((extra, peer)) => {
+                                tracing::warn!(%peer, "a second DAP client connected; refusing it");
+                                refusals.push(server::refuse_tcp(extra));
+                            }
+                            Err(error) => tracing::warn!(%error, "accepting a second DAP client failed"),
+                        },
+                        Some(result) = refusals.next(), if !refusals.is_empty() => {
+                            if let Err(error) = result {
+                                tracing::debug!(%error, "a refused DAP client's connection failed");
+                            }
+                        }
+                    }
+                }
             }
         }
         // The handler (and with it the engine thread and the replayed

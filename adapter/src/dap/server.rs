@@ -139,6 +139,26 @@ pub async fn serve_tcp<H: Handler>(stream: TcpStream, handler: &mut H) -> Result
     serve(reader, writer, handler).await
 }
 
+/// Answers a client that connected while another one is being served: every
+/// request gets an error response saying why (a `disconnect` ends it), so
+/// the client is told at once instead of waiting for answers that never come.
+pub async fn refuse_tcp(stream: TcpStream) -> Result<(), ServerError> {
+    struct Busy;
+    impl Handler for Busy {
+        async fn handle(&mut self, request: Request, _out: &Outbox) -> Result<Value, DapError> {
+            if request.command == "disconnect" {
+                return Ok(Value::Null);
+            }
+            Err(DapError::Failed(
+                "this `rewind dap --listen` already serves another client (one client per server): \
+                 start another `rewind dap --listen` on another port"
+                    .into(),
+            ))
+        }
+    }
+    serve_tcp(stream, &mut Busy).await
+}
+
 /// Bind a TCP listener for DAP clients. Non-loopback addresses (including
 /// `0.0.0.0` and `::`) are refused unless `allow_remote` is true: the protocol
 /// has no authentication and lets the client run and inspect programs.
