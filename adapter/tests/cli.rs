@@ -238,6 +238,7 @@ fn demo_shows_a_reverse_debugging_session() {
     // The program's own output: total after iteration i.
     assert!(text.contains("i=1 r=3 total=2"), "{text}");
     assert!(text.contains("i=8 r=17 total=72"), "{text}");
+    assert!(text.contains("watching the global `total`"), "{text}");
     let stops: Vec<&str> = text.lines().filter(|l| l.contains(" → ")).collect();
     let expect = [
         ("continue", "x=0 total=0"),

@@ -128,6 +128,10 @@ async fn session(client: &mut Client, work: &Path, source: &Path, exe: &Path) ->
             json!({"breakpoints": [{"dataId": data_id, "accessType": "write"}]}),
         )
         .await?;
+    println!(
+        "   watching the global `total` ({}), line breakpoint removed",
+        info["body"]["description"].as_str().unwrap_or("a data breakpoint")
+    );
     client
         .request(
             "setBreakpoints",
