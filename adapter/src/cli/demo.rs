@@ -130,7 +130,9 @@ async fn session(client: &mut Client, work: &Path, source: &Path, exe: &Path) ->
         .await?;
     println!(
         "   watching the global `total` ({}), line breakpoint removed",
-        info["body"]["description"].as_str().unwrap_or("a data breakpoint")
+        info["body"]["description"]
+            .as_str()
+            .unwrap_or("a data breakpoint")
     );
     client
         .request(

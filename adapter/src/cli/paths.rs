@@ -88,8 +88,9 @@ fn check_recording(dir: &Path) -> Result<()> {
     }
 }
 
-/// Finds PROGRAM like a shell does: a path when it has a slash, else on $PATH.
-pub fn resolve_program(program: &str) -> Result<PathBuf, ProgramError> {
+/// Finds PROGRAM like a shell does: a path when it has a slash, else on $PATH
+/// (a file of that name in `cwd` is not taken, but the error suggests it).
+pub fn resolve_program(program: &str, cwd: &Path) -> Result<PathBuf, ProgramError> {
     use std::os::unix::fs::PermissionsExt;
     let check = |p: &Path| -> Result<PathBuf, ProgramError> {
         let meta = std::fs::metadata(p).map_err(|_| ProgramError::NotFound(program.to_string()))?;
@@ -129,8 +130,7 @@ pub fn resolve_program(program: &str) -> Result<PathBuf, ProgramError> {
     }
     if let ProgramError::NotFound(_) = last {
         // A shell would not run ./NAME for NAME either; say so, and how.
-        let here = Path::new(".").join(program);
-        if here.is_file() {
+        if cwd.join(program).is_file() {
             return Err(ProgramError::NotOnPath(program.to_string()));
         }
     }

@@ -11,7 +11,8 @@ use super::paths;
 
 pub fn run(output: Option<PathBuf>, program: Vec<String>) -> Result<ExitCode> {
     let name = &program[0];
-    let exe = match paths::resolve_program(name) {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let exe = match paths::resolve_program(name, &cwd) {
         Ok(exe) => exe,
         Err(e) => {
             eprintln!("rewind: {e}");
@@ -30,7 +31,6 @@ pub fn run(output: Option<PathBuf>, program: Vec<String>) -> Result<ExitCode> {
             String::from_utf8_lossy(&kv).into_owned()
         })
         .collect();
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let opts = RecordOptions {
         exe: exe.to_string_lossy().into_owned(),
         argv: program.clone(),

@@ -157,7 +157,7 @@ fn prepare_recording(
     } else {
         name.clone()
     };
-    let exe = paths::resolve_program(&lookup).map_err(|e| DapError::Failed(e.to_string()))?;
+    let exe = paths::resolve_program(&lookup, &cwd).map_err(|e| DapError::Failed(e.to_string()))?;
     let mut env: BTreeMap<String, String> = std::env::vars().collect();
     for (k, v) in &args.env {
         match v {
