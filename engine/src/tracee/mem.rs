@@ -1,7 +1,7 @@
 //! Tracee memory through /proc/PID/mem: fast bulk access that, like ptrace
 //! itself, may write to read-only pages.
 
-use super::TraceeError;
+use super::error::TraceeError;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 

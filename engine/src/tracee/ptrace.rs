@@ -1,7 +1,7 @@
 //! Raw ptrace requests. Written over libc rather than nix because nix's
 //! `Signal` cannot represent real-time signals, which tracees may receive.
 
-use super::TraceeError;
+use super::error::TraceeError;
 use crate::trace::Regs;
 
 /// The result of a ptrace call, or its errno as a TraceeError.

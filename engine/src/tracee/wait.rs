@@ -1,6 +1,6 @@
 //! waitpid and the decoding of wait statuses into tracee stops.
 
-use super::TraceeError;
+use super::error::TraceeError;
 
 /// Why a tracee stopped or ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
