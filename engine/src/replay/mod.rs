@@ -3,75 +3,27 @@
 //! checking registers at every event (DESIGN §4).
 
 mod apply;
+mod checkpointing;
 mod control;
+mod error;
 mod images;
+mod next_run;
 mod snapshot;
 mod threads;
 
 use std::collections::HashMap;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use thiserror::Error;
 use tracing::debug;
 
-use crate::spawn::{self, SpawnError, SpawnSpec};
+use crate::spawn::{self, SpawnSpec};
 use crate::syscalls;
-use crate::trace::{
-    cpu, Event, EventKind, EventStream, OutputStream, Regs, TraceError, TraceReader,
-};
-use crate::tracee::{self, RegDiff, Resume, Stop, TraceeError};
-pub use control::{NextRun, RunEnd};
+use crate::trace::{cpu, Event, EventKind, EventStream, OutputStream, Regs, TraceReader};
+use crate::tracee::{self, RegDiff, Resume, Stop};
+pub use error::{Divergence, ReplayError};
+pub use next_run::{NextRun, RunEnd};
 pub use snapshot::ReplaySnapshot;
 use threads::{RThread, Stash};
-
-#[derive(Debug, Error)]
-pub enum ReplayError {
-    #[error(transparent)]
-    Trace(#[from] TraceError),
-    #[error(transparent)]
-    Tracee(#[from] TraceeError),
-    #[error("cannot start the replay: {0}")]
-    Spawn(#[from] SpawnError),
-    #[error("cannot open /dev/null for the replayed program's stdio: {0}")]
-    DevNull(std::io::Error),
-    #[error(transparent)]
-    Cpu(#[from] cpu::CpuMismatch),
-    #[error("{0}")]
-    Divergence(Box<Divergence>),
-    #[error("checkpoint failed: {0}")]
-    Checkpoint(String),
-    #[error("the trace is inconsistent at event {index}: {detail}")]
-    BadTrace { index: u64, detail: String },
-}
-
-/// Replay stopped matching the recording.
-#[derive(Debug)]
-pub struct Divergence {
-    pub index: u64,
-    pub tid: i32,
-    /// The recorded event: "syscall read", "signal SIGSEGV", ...
-    pub what: String,
-    pub detail: String,
-    pub regs: Vec<RegDiff>,
-}
-
-impl std::fmt::Display for Divergence {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "replay diverged at event {} (thread {}, {}): {}",
-            self.index, self.tid, self.what, self.detail
-        )?;
-        for d in &self.regs {
-            write!(
-                f,
-                "\n  {:<8} recorded {:#018x}  replayed {:#018x}",
-                d.name, d.recorded, d.replayed
-            )?;
-        }
-        Ok(())
-    }
-}
 
 /// How a replay to the end went.
 #[derive(Debug, Clone)]
