@@ -80,14 +80,15 @@
 //! frozen copy inherits that full mask and keeps it forever.
 
 mod account;
+mod error;
 mod sys;
 
+pub use error::CheckpointError;
 pub use sys::set_fpregs;
 #[cfg(test)]
 mod tests;
 
 use std::time::{Duration, Instant};
-use thiserror::Error;
 use tracing::{debug, warn};
 
 use crate::trace::Regs;
@@ -108,43 +109,6 @@ impl StopWaiter for DirectWaiter {
     fn wait_for(&mut self, tid: i32) -> Result<Stop, TraceeError> {
         Ok(tracee::wait_tid(tid)?.stop)
     }
-}
-
-#[derive(Debug, Error)]
-pub enum CheckpointError {
-    #[error(transparent)]
-    Tracee(#[from] TraceeError),
-    #[error("a checkpoint needs at least one thread")]
-    NoThreads,
-    #[error("threads {given:?} are not the threads of process {tgid} ({actual:?})")]
-    ThreadSet {
-        tgid: i32,
-        given: Vec<i32>,
-        actual: Vec<i32>,
-    },
-    #[error("thread {tid} is in a {what}, where no checkpoint can be taken")]
-    UnsupportedStop { tid: i32, what: &'static str },
-    #[error("no `syscall` instruction (0f 05) at {addr:#x} in process {pid}")]
-    NoSyscallInsn { pid: i32, addr: u64 },
-    #[error("thread {tid} stopped with {stop:?} while {doing}")]
-    UnexpectedStop {
-        tid: i32,
-        stop: Stop,
-        doing: &'static str,
-    },
-    #[error("injected {what} in thread {tid} failed with errno {errno}")]
-    SyscallFailed {
-        tid: i32,
-        what: &'static str,
-        errno: i64,
-    },
-    #[error("injected {what} in thread {tid} reported no new child")]
-    NoChild { tid: i32, what: &'static str },
-    #[error("reading {path}: {source}")]
-    Proc {
-        path: String,
-        source: std::io::Error,
-    },
 }
 
 /// The kind of ptrace-stop a thread was in (see the module documentation).
