@@ -5,7 +5,7 @@
 //! [`nr`] module of per-syscall constants (`nr::read == 0`), so the two can never
 //! disagree. Tests check every entry against `libc::SYS_*`.
 
-use super::{Disposition, SyscallDesc};
+use super::desc::{Disposition, SyscallDesc};
 
 macro_rules! syscall_table {
     ($( $nr:literal $name:ident $disposition:ident $may_block:literal; )*) => {
