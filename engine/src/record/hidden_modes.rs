@@ -12,32 +12,6 @@ use super::{RecordError, Recorder};
 use crate::trace::Regs;
 use crate::tracee;
 
-/// What the program set, per thread, inherited by the threads and
-/// processes it creates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ProgramModes {
-    /// `PR_TSC_ENABLE` or `PR_TSC_SIGSEGV`.
-    pub tsc: i32,
-    /// 0 (none), `SECCOMP_MODE_STRICT` or `SECCOMP_MODE_FILTER`.
-    pub seccomp: i32,
-}
-
-impl Default for ProgramModes {
-    fn default() -> Self {
-        ProgramModes {
-            tsc: libc::PR_TSC_ENABLE,
-            seccomp: 0,
-        }
-    }
-}
-
-impl ProgramModes {
-    /// Whether an rdtsc trap belongs to the program (it asked for it).
-    pub fn program_traps_rdtsc(&self) -> bool {
-        self.tsc == libc::PR_TSC_SIGSEGV
-    }
-}
-
 impl Recorder {
     /// At a syscall entry: a query or change of a hidden mode is skipped in
     /// the kernel and answered here; returns whether it was.

@@ -4,6 +4,7 @@
 mod copied_output;
 mod exec_image;
 mod exit_check;
+mod file_id;
 mod hidden_modes;
 mod signals;
 mod slice;
@@ -25,6 +26,7 @@ use crate::trace::{
     FORMAT_VERSION,
 };
 use crate::tracee::{self, ProcMem, Resume, Stop, TraceeError, WaitAlarm, WaitResult};
+use file_id::{output_id, FileId};
 use threads::{Entry, TState, Thread};
 
 #[derive(Debug, Error)]
@@ -84,22 +86,8 @@ const TIME_SLICE_EVENTS: u32 = 64;
 /// Buffered events are written out at least this often.
 const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
 
-/// Identity (st_dev, st_ino) of a file descriptor's open file.
-pub(crate) type FileId = (u64, u64);
-
-pub(crate) fn file_id(path: &str) -> Option<FileId> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
-}
-
-/// The recorder's own stdout/stderr, unless it is /dev/null: then the
-/// program's writes to /dev/null are not output to re-emit.
-fn output_id(path: &str) -> Option<FileId> {
-    use std::os::unix::fs::{FileTypeExt, MetadataExt};
-    let m = std::fs::metadata(path).ok()?;
-    let dev_null = m.file_type().is_char_device() && m.rdev() == libc::makedev(1, 3);
-    (!dev_null).then(|| (m.dev(), m.ino()))
-}
+/// How often the recorder looks at the current thread (and flushes the trace).
+const TICK: Duration = Duration::from_millis(5);
 
 /// Records `opts.exe` into `opts.trace_dir`.
 pub fn record(opts: &RecordOptions) -> Result<RecordSummary, RecordError> {
@@ -171,7 +159,7 @@ pub(crate) struct Recorder {
     /// gone, so that the kernel's last writes (the CLONE_CHILD_CLEARTID word)
     /// land at the same point in the event order as in replay.
     exiting: Option<i32>,
-    /// Wakes the recorder while the current thread runs (every `slice::TICK`).
+    /// Wakes the recorder while the current thread runs (every `TICK`).
     alarm: WaitAlarm,
     /// The current thread's CPU time at the first tick since it last stopped.
     slice_cpu_start: Option<u64>,
@@ -263,7 +251,7 @@ impl Recorder {
             // Always ticking: besides interrupting long runs, the ticks write
             // out buffered events while the program waits, so a recorder
             // killed then leaves them behind.
-            self.alarm.arm(slice::TICK);
+            self.alarm.arm(TICK);
             match tracee::wait_any_until_alarm(&self.alarm)? {
                 Some(w) => {
                     if Some(w.tid) == self.current {

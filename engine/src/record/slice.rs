@@ -20,7 +20,7 @@
 use std::time::Duration;
 use tracing::debug;
 
-use super::threads::TState;
+use super::threads::{StopRequest, TState};
 use super::{RecordError, Recorder};
 use crate::trace::{Event, EventKind, Regs};
 use crate::tracee::{self, Resume};
@@ -28,18 +28,6 @@ use crate::tracee::{self, Resume};
 /// How much CPU time the current thread may spend in user code without an
 /// event while a signal waits for it or another thread is ready.
 pub(super) const SLICE_CPU: Duration = Duration::from_millis(20);
-
-/// How often the recorder looks at the current thread (and flushes the trace).
-pub(super) const TICK: Duration = Duration::from_millis(5);
-
-/// A SIGSTOP the recorder sent to end a slice, not yet seen arriving.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct StopRequest {
-    /// An event of the thread was recorded after the SIGSTOP was sent: the
-    /// SIGSTOP was pending at that event's stop, so the kernel delivers it on
-    /// the way back to user code, before any instruction runs.
-    pub after_event: bool,
-}
 
 /// CPU time (user + system) thread `tid` of process `tgid` has used, in
 /// nanoseconds: the first field of its schedstat.

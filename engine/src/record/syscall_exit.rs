@@ -1,8 +1,9 @@
 //! Turning a completed syscall into its event: result, memory written, and
 //! how replay must re-enact it.
 
+use super::file_id::file_id;
 use super::threads::Entry;
-use super::{file_id, RecordError, Recorder};
+use super::{RecordError, Recorder};
 use crate::syscalls::{self, Disposition};
 use crate::trace::{
     Event, EventKind, MemWrite, OutputBytes, OutputStream, RecordedOutput, Regs, SyscallReplay,

@@ -14,8 +14,9 @@
 
 use tracing::debug;
 
+use super::file_id::{file_id, FileId};
 use super::threads::{Entry, TState};
-use super::{file_id, FileId, RecordError, Recorder};
+use super::{RecordError, Recorder};
 use crate::tracee::{self, Resume};
 
 /// The descriptor an output syscall writes to, for syscalls that send data
