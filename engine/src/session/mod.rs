@@ -6,6 +6,7 @@
 //! breadcrumbs (`Position`); going backwards re-runs deterministically from
 //! an earlier boundary and finds the target on the way.
 
+mod checkpointing;
 mod forward;
 mod position;
 mod reverse;
@@ -21,11 +22,13 @@ use thiserror::Error;
 
 pub use position::{Position, Segment, WatchKind, WatchSpec};
 pub use snapshots::{CheckpointBudget, CheckpointStats};
-pub use traps::MAX_WATCHPOINTS;
 
 use crate::replay::{NextRun, ReplayError, Replayer};
 use crate::trace::{Event, EventKind, OutputStream, Regs};
 use crate::tracee::{self, TraceeError};
+
+/// The x86 debug-register watchpoints a thread can have.
+pub const MAX_WATCHPOINTS: usize = 4;
 
 #[derive(Debug, Error)]
 pub enum SessionError {
