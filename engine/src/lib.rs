@@ -9,6 +9,7 @@ pub mod procmaps;
 pub mod record;
 pub mod replay;
 pub mod session;
+pub mod signals;
 pub mod spawn;
 pub mod syscalls;
 pub mod trace;

@@ -16,6 +16,7 @@ use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use tracing::debug;
 
+use crate::signals;
 use crate::spawn::{self, SpawnSpec};
 use crate::syscalls;
 use crate::trace::{cpu, Event, EventKind, EventStream, OutputStream, Regs, TraceReader};
@@ -53,7 +54,7 @@ pub fn describe(kind: &EventKind) -> String {
     match kind {
         EventKind::SyscallEntered { nr, .. } => format!("entry of syscall {}", syscalls::name(*nr)),
         EventKind::Syscall { nr, .. } => format!("syscall {}", syscalls::name(*nr)),
-        EventKind::Signal { signo, .. } => format!("signal {}", signal_name(*signo)),
+        EventKind::Signal { signo, .. } => format!("signal {}", signals::name(*signo)),
         EventKind::Rdtsc { aux: None, .. } => "rdtsc".into(),
         EventKind::Rdtsc { aux: Some(_), .. } => "rdtscp".into(),
         EventKind::Interrupt { .. } => "interruption in user code".into(),
@@ -66,36 +67,10 @@ pub fn describe(kind: &EventKind) -> String {
     }
 }
 
+/// The name of signal `signo` ("SIGSEGV"). The same as [`crate::signals::name`], which
+/// is what new code should call; kept here for the callers that still use this path.
 pub fn signal_name(signo: i32) -> String {
-    let name = match signo {
-        libc::SIGHUP => "SIGHUP",
-        libc::SIGINT => "SIGINT",
-        libc::SIGQUIT => "SIGQUIT",
-        libc::SIGILL => "SIGILL",
-        libc::SIGTRAP => "SIGTRAP",
-        libc::SIGABRT => "SIGABRT",
-        libc::SIGBUS => "SIGBUS",
-        libc::SIGFPE => "SIGFPE",
-        libc::SIGKILL => "SIGKILL",
-        libc::SIGUSR1 => "SIGUSR1",
-        libc::SIGSEGV => "SIGSEGV",
-        libc::SIGUSR2 => "SIGUSR2",
-        libc::SIGPIPE => "SIGPIPE",
-        libc::SIGALRM => "SIGALRM",
-        libc::SIGTERM => "SIGTERM",
-        libc::SIGCHLD => "SIGCHLD",
-        libc::SIGCONT => "SIGCONT",
-        libc::SIGSTOP => "SIGSTOP",
-        libc::SIGTSTP => "SIGTSTP",
-        libc::SIGWINCH => "SIGWINCH",
-        libc::SIGIO => "SIGIO",
-        libc::SIGPROF => "SIGPROF",
-        libc::SIGVTALRM => "SIGVTALRM",
-        libc::SIGXCPU => "SIGXCPU",
-        libc::SIGSYS => "SIGSYS",
-        _ => return format!("signal {signo}"),
-    };
-    name.to_string()
+    crate::signals::name(signo)
 }
 
 /// Where replayed output goes.
