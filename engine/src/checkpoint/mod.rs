@@ -1,4 +1,5 @@
-//! Checkpoints: `fork()`-based frozen copies of a stopped tracee (DESIGN §6).
+//! Checkpoints: `fork()`-based frozen copies of a stopped tracee (docs/architecture.md,
+//! "Positions and checkpoints in software mode").
 //!
 //! A checkpoint is made by *injecting* a fork into the stopped process: one of
 //! its threads is pointed at a `syscall` instruction with `rax = SYS_clone`

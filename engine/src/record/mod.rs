@@ -1,5 +1,6 @@
 //! Recording: run a program tree under ptrace and seccomp, one thread at a
-//! time, and write every nondeterministic effect to a trace (DESIGN §3, §5).
+//! time, and write every nondeterministic effect to a trace (docs/architecture.md,
+//! "Threads" and "Recording and replay").
 
 mod copied_output;
 mod exec_image;

@@ -1,4 +1,5 @@
-//! Signals while recording: which are delivered where (DESIGN §5) and the
+//! Signals while recording: which are delivered where (docs/architecture.md,
+//! "Threads") and the
 //! trapped rdtsc.
 
 use tracing::debug;

@@ -1,6 +1,6 @@
 //! Replay: re-run a recorded program tree under ptrace, one thread at a
 //! time in the recorded order, emulating what the recording captured and
-//! checking registers at every event (DESIGN §4).
+//! checking registers at every event (docs/architecture.md, "Recording and replay").
 
 mod apply;
 mod checkpointing;

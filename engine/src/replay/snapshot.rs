@@ -1,4 +1,5 @@
-//! A replay frozen at one point (DESIGN §6): a fork of the replayed process plus the
+//! A replay frozen at one point (docs/architecture.md, "Positions and checkpoints in
+//! software mode"): a fork of the replayed process plus the
 //! replayer's own state at that moment, restorable any number of times.
 
 use crate::checkpoint::Checkpoint;

@@ -1,4 +1,5 @@
-//! A replay you can move through in both directions (DESIGN §5, §6):
+//! A replay you can move through in both directions (docs/architecture.md, "Positions
+//! and checkpoints in software mode"):
 //! breakpoints, watchpoints, stepping, and reverse execution, all landing on
 //! exact positions.
 //!

@@ -1,4 +1,5 @@
-//! Positions in a replay without a hardware counter (DESIGN §5): an event
+//! Positions in a replay without a hardware counter (docs/architecture.md, "Positions
+//! and checkpoints in software mode"): an event
 //! boundary plus a path of breadcrumbs that a deterministic re-run finds again.
 
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,7 @@
 //! Moving backwards: reverse-continue, reverse single-step, and going to any
 //! position. Each re-runs the replay deterministically from an earlier
-//! boundary and finds its target on the way (DESIGN §6).
+//! boundary and finds its target on the way (docs/architecture.md, "Positions and
+//! checkpoints in software mode").
 
 use super::position::{remaining, Position, Segment, WatchSpec};
 use super::traps::Trap;

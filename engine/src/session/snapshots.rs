@@ -1,4 +1,5 @@
-//! The checkpoints a session holds (DESIGN §6): an LRU of fork()ed snapshots at
+//! The checkpoints a session holds (docs/architecture.md, "Positions and checkpoints in
+//! software mode"): an LRU of fork()ed snapshots at
 //! the positions the user stopped at and along long runs, plus anchors at
 //! event boundaries spread through the recording, and the budget that bounds
 //! them. When they are taken and which one a move restores is in

@@ -171,7 +171,8 @@ pub enum EventKind {
     /// The recorder stopped the thread in the middle of user code (it ran too
     /// long without an event while a signal was pending or another thread
     /// was ready). Replay stops at the first execution of `regs.rip` where
-    /// registers, extended state and memory all match (DESIGN §5).
+    /// registers, extended state and memory all match (see
+    /// docs/architecture.md, "Positions and checkpoints in software mode").
     Interrupt {
         /// The 512-byte FXSAVE area (x87, SSE registers, MXCSR).
         #[serde(with = "serde_bytes_compat")]
@@ -195,7 +196,8 @@ pub struct RecordingEnd {
     pub event_count: u64,
 }
 
-/// Progress counting used while recording (see DESIGN §5).
+/// Progress counting used while recording (see docs/architecture.md, "Positions and
+/// checkpoints in software mode").
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProgressMode {
     Software,
