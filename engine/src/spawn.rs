@@ -102,21 +102,29 @@ unsafe fn apply_signals(signals: &InitialSignals) {
             },
             ..KernelSigaction::default()
         };
-        libc::syscall(
-            libc::SYS_rt_sigaction,
-            sig,
-            &action as *const KernelSigaction,
-            std::ptr::null_mut::<KernelSigaction>(),
-            8usize,
-        );
+        // SAFETY: rt_sigaction reads the kernel sigaction `action`, which lives until
+        // the call returns; the old action is not asked for (NULL).
+        unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigaction,
+                sig,
+                &action as *const KernelSigaction,
+                std::ptr::null_mut::<KernelSigaction>(),
+                8usize,
+            )
+        };
     }
-    libc::syscall(
-        libc::SYS_rt_sigprocmask,
-        libc::SIG_SETMASK,
-        &signals.blocked as *const u64,
-        std::ptr::null_mut::<u64>(),
-        8usize,
-    );
+    // SAFETY: rt_sigprocmask reads the 8-byte mask `signals.blocked`, borrowed for the
+    // call; the old mask is not asked for (NULL).
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            &signals.blocked as *const u64,
+            std::ptr::null_mut::<u64>(),
+            8usize,
+        )
+    };
 }
 
 const PTRACE_OPTIONS: libc::c_int = libc::PTRACE_O_TRACESYSGOOD

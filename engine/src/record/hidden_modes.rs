@@ -36,7 +36,7 @@ impl Recorder {
             }
             libc::PR_SET_TSC => match arg2 as i32 {
                 mode @ (libc::PR_TSC_ENABLE | libc::PR_TSC_SIGSEGV) => {
-                    self.threads.get_mut(&tid).unwrap().modes.tsc = mode;
+                    self.thread_mut(tid)?.modes.tsc = mode;
                     0
                 }
                 _ => -i64::from(libc::EINVAL),
@@ -47,7 +47,7 @@ impl Recorder {
         let mut skipped = entry.regs;
         skipped.0[Regs::ORIG_RAX] = u64::MAX;
         tracee::set_regs(tid, &skipped)?;
-        self.threads.get_mut(&tid).unwrap().hidden_mode_result = Some(result);
+        self.thread_mut(tid)?.hidden_mode_result = Some(result);
         Ok(true)
     }
 

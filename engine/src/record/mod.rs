@@ -90,6 +90,12 @@ const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
 /// How often the recorder looks at the current thread (and flushes the trace).
 const TICK: Duration = Duration::from_millis(5);
 
+/// The error for a thread id the recorder has no state for: a bug of the recorder,
+/// reported instead of a panic.
+fn unknown_thread(tid: i32) -> RecordError {
+    RecordError::Internal(format!("thread {tid} is not one the recorder knows"))
+}
+
 /// Records `opts.exe` into `opts.trace_dir`.
 pub fn record(opts: &RecordOptions) -> Result<RecordSummary, RecordError> {
     let cpu_index = spawn::current_cpu();
@@ -171,6 +177,13 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
+    /// The state of thread `tid`, which the recorder is handling a stop or an event of.
+    fn thread_mut(&mut self, tid: i32) -> Result<&mut Thread, RecordError> {
+        self.threads
+            .get_mut(&tid)
+            .ok_or_else(|| unknown_thread(tid))
+    }
+
     fn new(writer: TraceWriter, pid: i32, root_exe: String, alarm: WaitAlarm) -> Recorder {
         let mut threads = HashMap::new();
         let mut root = Thread::new(pid, pid);
@@ -298,14 +311,13 @@ impl Recorder {
             self.current = Some(tid);
             self.slice_events = 0;
             if matches!(t.state, TState::SyscallDone(_)) {
-                let TState::SyscallDone(event) = std::mem::replace(
-                    &mut self.threads.get_mut(&tid).unwrap().state,
-                    TState::Running,
-                ) else {
+                let TState::SyscallDone(event) =
+                    std::mem::replace(&mut self.thread_mut(tid)?.state, TState::Running)
+                else {
                     unreachable!()
                 };
                 self.emit(*event)?;
-                self.threads.get_mut(&tid).unwrap().state = TState::Ready { signal: 0 };
+                self.thread_mut(tid)?.state = TState::Ready { signal: 0 };
                 self.after_syscall_event(tid)?;
                 return Ok(());
             }
@@ -317,7 +329,7 @@ impl Recorder {
 
     /// Resumes a Ready thread into user code.
     fn resume_ready(&mut self, tid: i32) -> Result<(), RecordError> {
-        let t = self.threads.get_mut(&tid).unwrap();
+        let t = self.thread_mut(tid)?;
         let TState::Ready { signal } = t.state else {
             return Err(RecordError::Internal(format!(
                 "thread {tid} resumed while not ready"
@@ -359,7 +371,7 @@ impl Recorder {
             ) => self.new_child(tid, e),
             Stop::Event(libc::PTRACE_EVENT_EXEC) => {
                 let former = tracee::get_event_msg(tid)? as i32;
-                let t = self.threads.get_mut(&tid).unwrap();
+                let t = self.thread_mut(tid)?;
                 t.exec_succeeded = true;
                 if former != tid {
                     debug!(former, tid, "exec by a non-leader thread");
@@ -370,7 +382,7 @@ impl Recorder {
                 Ok(())
             }
             Stop::Event(libc::PTRACE_EVENT_EXIT) => {
-                let t = self.threads.get_mut(&tid).unwrap();
+                let t = self.thread_mut(tid)?;
                 t.state = TState::Dying;
                 if self.current == Some(tid) {
                     self.current = None;
@@ -409,7 +421,10 @@ impl Recorder {
 
     fn thread_gone(&mut self, tid: i32, code: i32) -> Result<(), RecordError> {
         self.release_write(tid)?;
-        let t = self.threads.remove(&tid).unwrap();
+        let t = self
+            .threads
+            .remove(&tid)
+            .ok_or_else(|| unknown_thread(tid))?;
         self.run_order.retain(|&x| x != tid);
         if self.current == Some(tid) {
             self.current = None;
@@ -456,10 +471,8 @@ impl Recorder {
             // The parent stays in the kernel until the child execs or exits:
             // let the child run now, and record where the parent waits.
             let regs = tracee::get_regs(parent)?;
-            self.threads.get_mut(&child).unwrap().set_born();
-            if let TState::InSyscall { blocking, .. } =
-                &mut self.threads.get_mut(&parent).unwrap().state
-            {
+            self.thread_mut(child)?.set_born();
+            if let TState::InSyscall { blocking, .. } = &mut self.thread_mut(parent)?.state {
                 *blocking = true;
             }
             self.emit(Event {
@@ -503,7 +516,7 @@ impl Recorder {
         let desc = syscalls::describe(nr);
         trace!(tid, name = desc.name, "syscall entry");
         if self.answer_hidden_mode(tid, &entry)? {
-            self.threads.get_mut(&tid).unwrap().state = TState::InSyscall {
+            self.thread_mut(tid)?.state = TState::InSyscall {
                 entry: Box::new(entry),
                 blocking: false,
             };
@@ -535,7 +548,10 @@ impl Recorder {
         } else {
             None
         };
-        let must_wait = file.is_some_and(|f| self.must_wait_to_write(tid, f));
+        let must_wait = match file {
+            Some(f) => self.must_wait_to_write(tid, f)?,
+            None => false,
+        };
         if blocking {
             self.emit(Event {
                 tid,
@@ -548,13 +564,13 @@ impl Recorder {
             self.current = None;
         }
         if let (true, Some(file)) = (must_wait, file) {
-            self.threads.get_mut(&tid).unwrap().state = TState::WaitingToWrite {
+            self.thread_mut(tid)?.state = TState::WaitingToWrite {
                 entry: Box::new(entry),
                 file,
             };
             return Ok(());
         }
-        self.threads.get_mut(&tid).unwrap().state = TState::InSyscall {
+        self.thread_mut(tid)?.state = TState::InSyscall {
             entry: Box::new(entry),
             blocking,
         };
@@ -615,10 +631,7 @@ impl Recorder {
     }
 
     fn syscall_exit(&mut self, tid: i32) -> Result<(), RecordError> {
-        let state = std::mem::replace(
-            &mut self.threads.get_mut(&tid).unwrap().state,
-            TState::Running,
-        );
+        let state = std::mem::replace(&mut self.thread_mut(tid)?.state, TState::Running);
         let TState::InSyscall { entry, blocking } = state else {
             return Err(RecordError::Internal(format!(
                 "thread {tid} stopped at a syscall exit it never entered"
@@ -629,25 +642,19 @@ impl Recorder {
             exit_regs.0[Regs::RAX] = (-libc::ENOSYS) as i64 as u64;
             tracee::set_regs(tid, &exit_regs)?;
         }
-        if let Some(result) = self
-            .threads
-            .get_mut(&tid)
-            .unwrap()
-            .hidden_mode_result
-            .take()
-        {
+        if let Some(result) = self.thread_mut(tid)?.hidden_mode_result.take() {
             exit_regs.0[Regs::RAX] = result as u64;
             tracee::set_regs(tid, &exit_regs)?;
         }
         self.note_seccomp_mode(tid, &entry, exit_regs.rax() as i64);
         let event = self.complete_syscall(tid, &entry, &exit_regs)?;
-        self.threads.get_mut(&tid).unwrap().last_stop_regs = Some(exit_regs);
+        self.thread_mut(tid)?.last_stop_regs = Some(exit_regs);
         if blocking {
-            self.threads.get_mut(&tid).unwrap().state = TState::SyscallDone(Box::new(event));
+            self.thread_mut(tid)?.state = TState::SyscallDone(Box::new(event));
             return Ok(());
         }
         self.emit(event)?;
-        self.threads.get_mut(&tid).unwrap().state = TState::Ready { signal: 0 };
+        self.thread_mut(tid)?.state = TState::Ready { signal: 0 };
         self.after_syscall_event(tid)
     }
 

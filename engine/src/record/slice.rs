@@ -71,7 +71,7 @@ impl Recorder {
             "interrupting a thread that runs too long without an event"
         );
         tracee::tgkill(tgid, tid, libc::SIGSTOP)?;
-        self.threads.get_mut(&tid).unwrap().stop_request = Some(StopRequest::default());
+        self.thread_mut(tid)?.stop_request = Some(StopRequest::default());
         self.slice_cpu_start = None;
         Ok(())
     }
@@ -88,7 +88,7 @@ impl Recorder {
         tid: i32,
         regs: &Regs,
     ) -> Result<bool, RecordError> {
-        let t = self.threads.get_mut(&tid).unwrap();
+        let t = self.thread_mut(tid)?;
         if let Some(before) = t.consuming_stop.take() {
             if before != *regs {
                 return Err(RecordError::Internal(format!(
@@ -115,7 +115,7 @@ impl Recorder {
 
     /// The recorder's SIGSTOP arrived.
     pub(super) fn recorder_stop_delivered(&mut self, tid: i32) -> Result<(), RecordError> {
-        let t = self.threads.get_mut(&tid).unwrap();
+        let t = self.thread_mut(tid)?;
         if t.consuming_stop.is_some() {
             // Taken before a syscall: run the syscall again.
             return Ok(tracee::resume(tid, Resume::Cont, 0)?);
@@ -141,7 +141,7 @@ impl Recorder {
         if self.send_deferred_signal(tid)? {
             tracee::resume(tid, Resume::Cont, 0)?;
         } else if self.others_ready(tid) {
-            self.threads.get_mut(&tid).unwrap().state = TState::Ready { signal: 0 };
+            self.thread_mut(tid)?.state = TState::Ready { signal: 0 };
             self.current = None;
         } else {
             tracee::resume(tid, Resume::Cont, 0)?;
@@ -171,7 +171,7 @@ impl Recorder {
         if self.send_deferred_signal(tid)? {
             tracee::resume(tid, Resume::Cont, 0)?;
         } else {
-            self.threads.get_mut(&tid).unwrap().state = TState::Ready { signal: 0 };
+            self.thread_mut(tid)?.state = TState::Ready { signal: 0 };
             self.current = None;
         }
         Ok(())

@@ -67,7 +67,9 @@ pub(super) struct Snapshots {
 impl Snapshots {
     pub fn new(budget: CheckpointBudget) -> Snapshots {
         Snapshots {
-            lru: LruCache::new(NonZeroUsize::new(budget.max_snapshots.max(1)).unwrap()),
+            lru: LruCache::new(
+                NonZeroUsize::new(budget.max_snapshots).unwrap_or(NonZeroUsize::MIN),
+            ),
             anchors: Vec::new(),
             budget,
             next_id: 0,
