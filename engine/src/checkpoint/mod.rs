@@ -98,6 +98,7 @@ use crate::tracee::{self, ProcMem, Resume, Stop, SyscallInfoOp, TraceeError};
 /// Waits for the next stop of one thread; the replayer implements it over a stash of
 /// stops that arrive for other threads (engine/src/replay/threads.rs `Stash::wait_for`).
 pub trait StopWaiter {
+    /// Waits until thread `tid` stops, and returns how.
     fn wait_for(&mut self, tid: i32) -> Result<Stop, TraceeError>;
 }
 
@@ -120,7 +121,10 @@ pub enum StopKind {
     /// The syscall-exit stop of an executed syscall.
     SyscallExit,
     /// A signal-delivery-stop, with the raw 128-byte siginfo of the signal.
-    Signal { siginfo: Box<[u8; 128]> },
+    Signal {
+        /// The signal's siginfo, as `PTRACE_GETSIGINFO` returns it.
+        siginfo: Box<[u8; 128]>,
+    },
 }
 
 impl StopKind {
@@ -138,6 +142,7 @@ impl StopKind {
 pub struct ThreadState {
     /// The original thread id at creation.
     pub tid: i32,
+    /// The general registers.
     pub regs: Regs,
     /// The 512-byte FXSAVE area.
     pub fxsave: Vec<u8>,
@@ -147,6 +152,7 @@ pub struct ThreadState {
     pub sigmask: u64,
     /// The `set_tid_address` pointer (0: none or unknown).
     pub clear_child_tid: u64,
+    /// The kind of ptrace-stop the thread was in, which a restored thread is left in.
     pub kind: StopKind,
 }
 

@@ -30,25 +30,41 @@ use crate::tracee::{self, ProcMem, Resume, Stop, TraceeError, WaitAlarm, WaitRes
 use file_id::{output_id, FileId};
 use threads::{Entry, TState, Thread};
 
+/// Why a recording could not start or go on.
 #[derive(Debug, Error)]
 pub enum RecordError {
+    /// The program could not be started under ptrace.
     #[error("cannot start the program: {0}")]
     Spawn(#[from] SpawnError),
+    /// The program's executable could not be executed.
     #[error("cannot execute {path}: {source}")]
     ExecFailed {
+        /// The executable.
         path: String,
+        /// Why exec failed.
         source: std::io::Error,
     },
+    /// A ptrace, wait or memory operation on the program failed.
     #[error(transparent)]
     Tracee(#[from] TraceeError),
+    /// The trace could not be written.
     #[error(transparent)]
     Trace(#[from] TraceError),
+    /// The output of a syscall could not be described, so it cannot be recorded.
     #[error("recording stopped: {0}")]
     Syscall(#[from] SyscallError),
+    /// The program made a syscall rewind cannot record.
     #[error("recording stopped: the program made syscall {name} (number {nr}), which rewind cannot record")]
-    UnsupportedSyscall { name: String, nr: u64 },
+    UnsupportedSyscall {
+        /// The syscall's name.
+        name: String,
+        /// Its number.
+        nr: u64,
+    },
+    /// The recorder met a state it cannot handle (a bug, or /proc not answering).
     #[error("recording stopped: {0}")]
     Internal(String),
+    /// [`RecordOptions::cancel`] was set.
     #[error("the recording was cancelled (the program was killed)")]
     Cancelled,
 }
@@ -57,9 +73,13 @@ pub enum RecordError {
 pub struct RecordOptions {
     /// Path of the executable to run (resolved by the caller).
     pub exe: String,
+    /// The program's arguments, `argv[0]` first.
     pub argv: Vec<String>,
+    /// Its environment, as `KEY=VALUE` strings.
     pub env: Vec<String>,
+    /// The directory it starts in.
     pub cwd: String,
+    /// The directory the trace is written to (created; it must not exist or be empty).
     pub trace_dir: PathBuf,
     /// The program's stdin, stdout and stderr; `None`: the recorder's own.
     pub stdio: Option<[std::os::fd::RawFd; 3]>,
@@ -76,7 +96,9 @@ pub struct RecordOptions {
 pub struct RecordSummary {
     /// Exit status as a shell reports it (128+N for death by signal N).
     pub exit_code: i32,
+    /// How many events the trace holds.
     pub event_count: u64,
+    /// Where the trace was written.
     pub trace_dir: PathBuf,
 }
 

@@ -29,6 +29,7 @@ use threads::{RThread, Stash};
 /// How a replay to the end went.
 #[derive(Debug, Clone)]
 pub struct ReplaySummary {
+    /// How many events were replayed.
     pub events: u64,
     /// The recorded exit status; `None` for an incomplete recording.
     pub recorded_exit: Option<i32>,
@@ -45,7 +46,9 @@ pub struct ReplaySummary {
 pub struct UnrecordedOutput {
     /// Index of the syscall event that wrote it.
     pub event: u64,
+    /// Where it went.
     pub stream: OutputStream,
+    /// How many bytes it was.
     pub bytes: u64,
 }
 
@@ -174,6 +177,7 @@ impl Replayer {
         Ok(rep)
     }
 
+    /// The directory of the trace being replayed.
     pub fn trace_dir(&self) -> &Path {
         &self.trace_dir
     }

@@ -12,6 +12,7 @@ pub enum NextRun {
         real: i32,
         /// Process id in this replay.
         real_tgid: i32,
+        /// What ends the run.
         end: RunEnd,
     },
     /// The event applies without the thread running (a signal delivered at
@@ -25,9 +26,20 @@ pub enum NextRun {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RunEnd {
     /// A syscall: the run ends with the `syscall` instruction at `insn`.
-    Syscall { insn: u64 },
+    Syscall {
+        /// Address of the `syscall` instruction.
+        insn: u64,
+    },
     /// A fault at `pc` (a synchronous signal) or a trapped rdtsc at `pc`.
-    Fault { pc: u64, signo: i32 },
+    Fault {
+        /// Address of the faulting (or rdtsc) instruction.
+        pc: u64,
+        /// The signal the fault raises (SIGSEGV for a trapped rdtsc).
+        signo: i32,
+    },
     /// The recorder's interruption at `pc` (matched by state).
-    Interrupt { pc: u64 },
+    Interrupt {
+        /// The address the thread was interrupted at.
+        pc: u64,
+    },
 }

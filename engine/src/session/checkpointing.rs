@@ -20,6 +20,7 @@ fn progress(p: &Position) -> (u64, usize, u64) {
 }
 
 impl Session {
+    /// How many checkpoints the session holds and how much memory they take.
     pub fn checkpoint_stats(&self) -> CheckpointStats {
         CheckpointStats {
             snapshots: self.snapshots.lru.len(),

@@ -7,15 +7,20 @@ use serde::{Deserialize, Serialize};
 /// What a hardware watchpoint watches.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct WatchSpec {
+    /// The first byte watched.
     pub addr: u64,
     /// 1, 2, 4 or 8 bytes.
     pub len: u8,
+    /// Which accesses trigger it.
     pub kind: WatchKind,
 }
 
+/// Which accesses trigger a watchpoint (the debug registers' R/W bits).
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WatchKind {
+    /// Writes only.
     Write,
+    /// Reads and writes.
     ReadWrite,
 }
 
@@ -27,24 +32,44 @@ pub enum Segment {
     /// Execute this many instructions.
     Steps(u64),
     /// Run to the `count`-th arrival at `pc`.
-    Arrive { pc: u64, count: u64 },
+    Arrive {
+        /// The address.
+        pc: u64,
+        /// Which arrival, from 1.
+        count: u64,
+    },
     /// Run to the `count`-th trap of this watchpoint.
-    WatchHit { watch: WatchSpec, count: u64 },
+    WatchHit {
+        /// The watchpoint.
+        watch: WatchSpec,
+        /// Which trap, from 1.
+        count: u64,
+    },
     /// Run to the first arrival at `pc` where the registers and extended
     /// state hash to `state` and writable memory to `digest` (a point where
     /// a free run was paused; identical states have identical futures).
-    Match { pc: u64, state: u64, digest: u32 },
+    Match {
+        /// The address.
+        pc: u64,
+        /// Hash of the registers and extended state there.
+        state: u64,
+        /// CRC-32 of writable memory there.
+        digest: u32,
+    },
 }
 
 /// Where a replay is: `event` events have been replayed (and any that apply
 /// without running code), then the path was taken inside the next interval.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Position {
+    /// How many events have been replayed.
     pub event: u64,
+    /// The segments taken since that event boundary, in order.
     pub path: Vec<Segment>,
 }
 
 impl Position {
+    /// The boundary after `event` events, before the next interval's thread runs.
     pub fn boundary(event: u64) -> Position {
         Position {
             event,
@@ -52,6 +77,7 @@ impl Position {
         }
     }
 
+    /// Whether the position is an event boundary (its path is empty).
     pub fn is_boundary(&self) -> bool {
         self.path.is_empty()
     }

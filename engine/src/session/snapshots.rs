@@ -40,10 +40,13 @@ impl Default for CheckpointBudget {
 /// What the checkpoints hold now.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckpointStats {
+    /// Snapshots in the LRU.
     pub snapshots: usize,
+    /// Anchors.
     pub anchors: usize,
     /// Private memory of all frozen copies (a lower bound of what they hold).
     pub bytes: u64,
+    /// The budget they are kept within.
     pub budget: CheckpointBudget,
 }
 

@@ -21,19 +21,31 @@ pub enum MemoryError {
     /// The read itself failed (unmapped address, process gone, ...).
     #[error("cannot read {len} bytes of tracee memory at {addr:#x}: {source}")]
     Io {
+        /// The address read.
         addr: u64,
+        /// How many bytes were asked for.
         len: usize,
+        /// Why the read failed.
         #[source]
         source: std::io::Error,
     },
     /// Fewer bytes than asked for could be read.
     #[error("short read of tracee memory at {addr:#x}: wanted {len} bytes, got {got}")]
-    Short { addr: u64, len: usize, got: usize },
+    Short {
+        /// The address read.
+        addr: u64,
+        /// How many bytes were asked for.
+        len: usize,
+        /// How many bytes were read.
+        got: usize,
+    },
 }
 
 /// A range of tracee memory the kernel wrote during a syscall.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Region {
+    /// The first byte.
     pub addr: u64,
+    /// How many bytes.
     pub len: usize,
 }

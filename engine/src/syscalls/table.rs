@@ -12,7 +12,10 @@ macro_rules! syscall_table {
         /// Syscall numbers (x86-64), named exactly as the kernel names them.
         #[allow(non_upper_case_globals)]
         pub mod nr {
-            $( pub const $name: u64 = $nr; )*
+            $(
+                #[doc = concat!("The x86-64 syscall number of `", stringify!($name), "`.")]
+                pub const $name: u64 = $nr;
+            )*
         }
 
         /// Every syscall the x86-64 kernel knows, sorted by number.
