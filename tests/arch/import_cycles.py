@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import functools
 import os
 import re
 import sys
@@ -61,21 +62,46 @@ MAX_STEPS = 1_000_000
 # inside a string stays in the string and a `"` inside a comment stays in the comment.
 _NOISE = re.compile(
     r"""
+    (?=[/"'br])  # every alternative starts with one of these: a cheap first test
+    (?:
       //[^\n]*
     | /\*[\s\S]*?\*/
     | (?<![\w])b?r(?P<hashes>\#*)"[\s\S]*?"(?P=hashes)
     | (?<![\w])b?"(?:[^"\\]|\\[\s\S])*"
     | (?<![\w])b?'(?:[^'\\\n]|\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]{1,6}\}|.))'
     | '[A-Za-z_]\w*
+    )
     """,
     re.VERBOSE,
 )
 
-_MOD = re.compile(r"(?<![\w$])mod\s+(?:r\#)?([A-Za-z_]\w*)\s*([;{])")
-_USE = re.compile(r"(?<![\w$])use\s+([^;]*);")
-_PATH = re.compile(
-    r"(?<![\w$.:])((?:r\#)?[A-Za-z_]\w*)((?:\s*::\s*(?:r\#)?[A-Za-z_]\w*)+)"
-)
+# These start with a literal, which `re` searches for quickly; that the keyword is a
+# whole word (not the end of `_use` or `$mod`) is checked by `_keyword`.
+_MOD = re.compile(r"mod\s+(?:r\#)?([A-Za-z_]\w*)\s*([;{])")
+_USE = re.compile(r"use\s+([^;]*);")
+_PATH_TAIL = r"((?:\s*::\s*(?:r\#)?[A-Za-z_]\w*)+)"
+
+
+@functools.lru_cache(maxsize=None)
+def _path_pattern(heads: frozenset[str]) -> re.Pattern[str]:
+    """A path in code that starts with one of `heads` (`crate`, a child module, ...)."""
+    alternatives = "|".join(sorted(map(re.escape, heads), key=len, reverse=True))
+    return re.compile(rf"({alternatives})\b" + _PATH_TAIL)
+
+
+def _keyword(text: str, match: re.Match[str], also: str = "") -> bool:
+    """Whether `match` starts a word: no identifier character, `$` or any of `also`
+    right before it."""
+    start = match.start()
+    if start == 0:
+        return True
+    before = text[start - 1]
+    return not (before.isalnum() or before in "_$" or before in also)
+
+
+def _finditer(pattern: re.Pattern[str], text: str, also: str = "") -> list[re.Match[str]]:
+    """The matches of `pattern` in `text` that start a word (see `_keyword`)."""
+    return [m for m in pattern.finditer(text) if _keyword(text, m, also)]
 _USE_TOKEN = re.compile(r"::|[{},*]|\$?(?:r\#)?[A-Za-z_]\w*")
 _BRACE = re.compile(r"[{}]")
 
@@ -128,12 +154,13 @@ class Source:
 
 def _inline_spans(src: Source) -> list[tuple[int, int, str]]:
     """Returns (start, end, name) of every inline `mod name { .. }` block."""
+    opens = [m for m in _finditer(_MOD, src.text) if m.group(2) == "{"]
+    if not opens:
+        return []
     braces = [(m.start(), m.group()) for m in _BRACE.finditer(src.text)]
     offsets = [pos for pos, _ in braces]
     spans = []
-    for m in _MOD.finditer(src.text):
-        if m.group(2) != "{":
-            continue
+    for m in opens:
         open_pos = m.end() - 1
         i = bisect.bisect_left(offsets, open_pos)
         depth = 0
@@ -180,7 +207,7 @@ class Analyzer:
             parent.children[name] = inline
             scopes.append((start, end, inline))
         self.scopes.setdefault(module.file, []).extend(scopes)
-        for m in _MOD.finditer(src.text):
+        for m in _finditer(_MOD, src.text):
             if m.group(2) != ";":
                 continue
             parent = self._scope_at(scopes, m.start())
@@ -248,15 +275,23 @@ class Analyzer:
         src = self._source(file)
         scopes = self.scopes[file]
         text = src.text
-        for m in _USE.finditer(text):
+        uses = _finditer(_USE, text)
+        for m in uses:
             here = self._scope_at(scopes, m.start())
             line = src.line(m.start())
             for segments in _expand_use(m.group(1)):
                 self._add_edge(file, self._resolve(here, root, segments), line, "use " + "::".join(segments))
         # Paths in code: the same text with the `use` declarations blanked out, so
         # that `use crate::{a, b}` is not read as the path `crate`.
-        code = _USE.sub(lambda m: " " * len(m.group()), text)
-        for m in _PATH.finditer(code):
+        pieces, last = [], 0
+        for m in uses:
+            pieces += [text[last : m.start()], " " * (m.end() - m.start())]
+            last = m.end()
+        code = "".join(pieces) + text[last:]
+        heads = {"crate", "super", "self"}
+        for _, _, module in scopes:
+            heads.update(module.children)
+        for m in _finditer(_path_pattern(frozenset(heads)), code, also=".:"):
             head = m.group(1)
             segments = [head] + [s.strip() for s in m.group(2).split("::")[1:]]
             here = self._scope_at(scopes, m.start())
