@@ -1,5 +1,6 @@
 //! A digest of a process's writable memory: tells apart loop iterations
-//! whose registers are identical (DESIGN §5, software progress mode).
+//! whose registers are identical (docs/architecture.md, "Positions and checkpoints in
+//! software mode").
 
 use crate::procmaps;
 use crate::tracee::ProcMem;

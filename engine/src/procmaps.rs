@@ -5,10 +5,15 @@ use std::path::PathBuf;
 /// One line of /proc/PID/maps.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mapping {
+    /// First address.
     pub start: u64,
+    /// One past the last address.
     pub end: u64,
+    /// The permissions as the kernel prints them (`r-xp`).
     pub perms: String,
+    /// Offset of the mapping in its file.
     pub offset: u64,
+    /// Inode of the file; 0 for memory that is not a file's.
     pub inode: u64,
     /// Path, `[stack]`, `[vdso]`, ... or empty for anonymous memory.
     pub name: String,
@@ -21,6 +26,8 @@ impl Mapping {
     }
 }
 
+/// The mappings listed in the text of a `/proc/PID/maps` file; lines that do not
+/// parse are left out.
 pub fn parse_maps(text: &str) -> Vec<Mapping> {
     text.lines().filter_map(parse_line).collect()
 }
@@ -44,6 +51,7 @@ fn parse_line(line: &str) -> Option<Mapping> {
     })
 }
 
+/// The mappings of process `pid`, read from `/proc/PID/maps`.
 pub fn read_maps(pid: i32) -> std::io::Result<Vec<Mapping>> {
     Ok(parse_maps(&std::fs::read_to_string(format!(
         "/proc/{pid}/maps"

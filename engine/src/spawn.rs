@@ -7,23 +7,37 @@ use thiserror::Error;
 use crate::trace::InitialSignals;
 use crate::tracee::{self, Stop, TraceeError};
 
+/// Why a program could not be started under ptrace.
 #[derive(Debug, Error)]
 pub enum SpawnError {
+    /// A string to pass to exec holds a NUL byte, which C strings cannot.
     #[error("a program path, argument or environment entry contains a NUL byte")]
     NulByte,
+    /// fork() failed.
     #[error("fork failed: {0}")]
     Fork(std::io::Error),
+    /// The child did not stop with the SIGSTOP it sends itself after `PTRACE_TRACEME`.
     #[error("the new tracee {pid} did not stop as expected (got {stop:?})")]
-    Handshake { pid: i32, stop: Stop },
+    Handshake {
+        /// The child.
+        pid: i32,
+        /// How it stopped instead.
+        stop: Stop,
+    },
+    /// A ptrace or wait operation on the child failed.
     #[error(transparent)]
     Tracee(#[from] TraceeError),
 }
 
 /// What to run and how.
 pub struct SpawnSpec {
+    /// Path of the executable.
     pub exe: String,
+    /// The program's arguments, `argv[0]` first.
     pub argv: Vec<String>,
+    /// Its environment, as `KEY=VALUE` strings.
     pub env: Vec<String>,
+    /// The directory it starts in; `None`: ours.
     pub cwd: Option<String>,
     /// Install the all-syscalls-trace seccomp filter (recording).
     pub seccomp: bool,
@@ -102,21 +116,29 @@ unsafe fn apply_signals(signals: &InitialSignals) {
             },
             ..KernelSigaction::default()
         };
-        libc::syscall(
-            libc::SYS_rt_sigaction,
-            sig,
-            &action as *const KernelSigaction,
-            std::ptr::null_mut::<KernelSigaction>(),
-            8usize,
-        );
+        // SAFETY: rt_sigaction reads the kernel sigaction `action`, which lives until
+        // the call returns; the old action is not asked for (NULL).
+        unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigaction,
+                sig,
+                &action as *const KernelSigaction,
+                std::ptr::null_mut::<KernelSigaction>(),
+                8usize,
+            )
+        };
     }
-    libc::syscall(
-        libc::SYS_rt_sigprocmask,
-        libc::SIG_SETMASK,
-        &signals.blocked as *const u64,
-        std::ptr::null_mut::<u64>(),
-        8usize,
-    );
+    // SAFETY: rt_sigprocmask reads the 8-byte mask `signals.blocked`, borrowed for the
+    // call; the old mask is not asked for (NULL).
+    unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            &signals.blocked as *const u64,
+            std::ptr::null_mut::<u64>(),
+            8usize,
+        )
+    };
 }
 
 const PTRACE_OPTIONS: libc::c_int = libc::PTRACE_O_TRACESYSGOOD

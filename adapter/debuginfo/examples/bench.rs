@@ -5,6 +5,8 @@
 
 #[path = "../tests/support/tracer.rs"]
 #[allow(dead_code)]
+// Test support code: it unwraps freely, as tests do.
+#[allow(clippy::unwrap_used)]
 mod tracer;
 
 use rewind_debuginfo::{Program, VariableKind};

@@ -2,8 +2,6 @@
 
 use crate::elf::ElfFile;
 use crate::error::DebugInfoError;
-use crate::functions::Scopes;
-use crate::lines::LineTable;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -20,7 +18,8 @@ pub fn reader(data: Arc<[u8]>) -> R {
     gimli::EndianArcSlice::new(data, gimli::LittleEndian)
 }
 
-/// One compilation unit and its lazily built tables.
+/// One compilation unit. Its line table and scope tree are built on first use and
+/// kept by the [`crate::Module`] that owns this DWARF.
 pub struct UnitData {
     /// The parsed unit header and abbreviations.
     pub unit: gimli::Unit<R>,
@@ -32,8 +31,6 @@ pub struct UnitData {
     pub producer: Option<String>,
     /// DW_AT_language.
     pub language: Option<gimli::DwLang>,
-    pub(crate) lines: OnceLock<LineTable>,
-    pub(crate) scopes: OnceLock<Scopes>,
     pub(crate) locations_valid: OnceLock<bool>,
 }
 
@@ -146,8 +143,6 @@ impl DwarfData {
             comp_dir,
             producer,
             language,
-            lines: OnceLock::new(),
-            scopes: OnceLock::new(),
             locations_valid: OnceLock::new(),
         }))
     }

@@ -178,3 +178,18 @@ pub fn place(
     bytes.resize((size as usize).min(1 << 20), 0);
     Ok(Place::Bytes(bytes))
 }
+
+/// Picks the expression of a location list that covers link-time `pc`.
+pub(crate) fn location_list_expr(
+    uref: gimli::UnitRef<'_, R>,
+    attr: gimli::AttributeValue<R>,
+    pc: u64,
+) -> Option<gimli::Expression<R>> {
+    let mut iter = uref.attr_locations(attr).ok()??;
+    while let Ok(Some(entry)) = iter.next() {
+        if entry.range.begin <= pc && pc < entry.range.end {
+            return Some(entry.data);
+        }
+    }
+    None
+}

@@ -19,9 +19,17 @@ pub struct Module {
     elf: ElfFile,
     debug: Option<ElfFile>,
     symbols: OnceLock<Vec<Symbol>>,
-    dwarf: OnceLock<Option<DwarfData>>,
+    /// The DWARF with the tables built from each of its units, in unit order.
+    dwarf: OnceLock<Option<(DwarfData, Vec<UnitTables>)>>,
     cfi: OnceLock<Cfi>,
     files: OnceLock<HashMap<OsString, Vec<(PathBuf, usize)>>>,
+}
+
+/// The tables of one unit, each built from its DWARF on first use.
+#[derive(Default)]
+struct UnitTables {
+    lines: OnceLock<LineTable>,
+    scopes: OnceLock<Scopes>,
 }
 
 impl std::fmt::Debug for Module {
@@ -91,6 +99,11 @@ impl Module {
 
     /// The DWARF, loaded on first call; `None` where the module has none or it is unusable.
     pub(crate) fn dwarf(&self) -> Option<&DwarfData> {
+        self.dwarf_and_tables().map(|(dd, _)| dd)
+    }
+
+    /// The DWARF and the tables of its units, loaded on first call.
+    fn dwarf_and_tables(&self) -> Option<(&DwarfData, &[UnitTables])> {
         self.dwarf
             .get_or_init(|| {
                 let file = self.dwarf_file();
@@ -98,7 +111,10 @@ impl Module {
                     return None;
                 }
                 match DwarfData::load(file) {
-                    Ok(d) => Some(d),
+                    Ok(d) => {
+                        let tables = d.units.iter().map(|_| UnitTables::default()).collect();
+                        Some((d, tables))
+                    }
                     Err(e) => {
                         tracing::warn!(file = %file.path().display(), error = %e, "cannot load DWARF");
                         None
@@ -106,19 +122,20 @@ impl Module {
                 }
             })
             .as_ref()
+            .map(|(dd, tables)| (dd, tables.as_slice()))
     }
 
     /// The line table of unit `ui`.
     pub(crate) fn lines(&self, ui: usize) -> Option<&LineTable> {
-        let dd = self.dwarf()?;
-        let u = dd.units.get(ui)?;
+        let (dd, tables) = self.dwarf_and_tables()?;
+        let u = tables.get(ui)?;
         Some(u.lines.get_or_init(|| LineTable::build(dd, ui)))
     }
 
     /// The scope tree of unit `ui`.
     pub(crate) fn scopes(&self, ui: usize) -> Option<&Scopes> {
-        let dd = self.dwarf()?;
-        let u = dd.units.get(ui)?;
+        let (dd, tables) = self.dwarf_and_tables()?;
+        let u = tables.get(ui)?;
         Some(u.scopes.get_or_init(|| Scopes::build(dd, ui)))
     }
 

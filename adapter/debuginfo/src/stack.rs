@@ -152,7 +152,7 @@ impl Program {
         };
         let expr = match attr {
             gimli::AttributeValue::Exprloc(e) => e,
-            other => crate::variables::location_list_expr(
+            other => crate::location::location_list_expr(
                 uref,
                 other,
                 pf.lookup_pc().wrapping_sub(l.bias),

@@ -3,7 +3,7 @@
 
 use crate::dwarf::{lossy, R};
 use crate::functions::ScopeKind;
-use crate::location::{evaluate, place, ExprContext, LocationError, Place};
+use crate::location::{evaluate, location_list_expr, place, ExprContext, LocationError, Place};
 use crate::program::Program;
 use crate::stack::Frame;
 use crate::target::{Memory, Registers, REGISTER_NAMES};
@@ -18,21 +18,6 @@ pub enum VariableKind {
     Parameter,
     /// Local variables (innermost lexical block first).
     Local,
-}
-
-/// Picks the expression of a location list that covers link-time `pc`.
-pub(crate) fn location_list_expr(
-    uref: gimli::UnitRef<'_, R>,
-    attr: gimli::AttributeValue<R>,
-    pc: u64,
-) -> Option<gimli::Expression<R>> {
-    let mut iter = uref.attr_locations(attr).ok()??;
-    while let Ok(Some(entry)) = iter.next() {
-        if entry.range.begin <= pc && pc < entry.range.end {
-            return Some(entry.data);
-        }
-    }
-    None
 }
 
 /// An attribute of a DIE, or of the DIE it is an abstract instance or specification of.

@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 
-use super::CheckpointError;
+use super::error::CheckpointError;
 use crate::procmaps;
 
 const PAGE: u64 = 4096;

@@ -1,4 +1,5 @@
-//! Checkpoints: `fork()`-based frozen copies of a stopped tracee (DESIGN §6).
+//! Checkpoints: `fork()`-based frozen copies of a stopped tracee (docs/architecture.md,
+//! "Positions and checkpoints in software mode").
 //!
 //! A checkpoint is made by *injecting* a fork into the stopped process: one of
 //! its threads is pointed at a `syscall` instruction with `rax = SYS_clone`
@@ -80,14 +81,15 @@
 //! frozen copy inherits that full mask and keeps it forever.
 
 mod account;
+mod error;
 mod sys;
 
+pub use error::CheckpointError;
 pub use sys::set_fpregs;
 #[cfg(test)]
 mod tests;
 
 use std::time::{Duration, Instant};
-use thiserror::Error;
 use tracing::{debug, warn};
 
 use crate::trace::Regs;
@@ -96,6 +98,7 @@ use crate::tracee::{self, ProcMem, Resume, Stop, SyscallInfoOp, TraceeError};
 /// Waits for the next stop of one thread; the replayer implements it over a stash of
 /// stops that arrive for other threads (engine/src/replay/threads.rs `Stash::wait_for`).
 pub trait StopWaiter {
+    /// Waits until thread `tid` stops, and returns how.
     fn wait_for(&mut self, tid: i32) -> Result<Stop, TraceeError>;
 }
 
@@ -110,43 +113,6 @@ impl StopWaiter for DirectWaiter {
     }
 }
 
-#[derive(Debug, Error)]
-pub enum CheckpointError {
-    #[error(transparent)]
-    Tracee(#[from] TraceeError),
-    #[error("a checkpoint needs at least one thread")]
-    NoThreads,
-    #[error("threads {given:?} are not the threads of process {tgid} ({actual:?})")]
-    ThreadSet {
-        tgid: i32,
-        given: Vec<i32>,
-        actual: Vec<i32>,
-    },
-    #[error("thread {tid} is in a {what}, where no checkpoint can be taken")]
-    UnsupportedStop { tid: i32, what: &'static str },
-    #[error("no `syscall` instruction (0f 05) at {addr:#x} in process {pid}")]
-    NoSyscallInsn { pid: i32, addr: u64 },
-    #[error("thread {tid} stopped with {stop:?} while {doing}")]
-    UnexpectedStop {
-        tid: i32,
-        stop: Stop,
-        doing: &'static str,
-    },
-    #[error("injected {what} in thread {tid} failed with errno {errno}")]
-    SyscallFailed {
-        tid: i32,
-        what: &'static str,
-        errno: i64,
-    },
-    #[error("injected {what} in thread {tid} reported no new child")]
-    NoChild { tid: i32, what: &'static str },
-    #[error("reading {path}: {source}")]
-    Proc {
-        path: String,
-        source: std::io::Error,
-    },
-}
-
 /// The kind of ptrace-stop a thread was in (see the module documentation).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StopKind {
@@ -155,7 +121,10 @@ pub enum StopKind {
     /// The syscall-exit stop of an executed syscall.
     SyscallExit,
     /// A signal-delivery-stop, with the raw 128-byte siginfo of the signal.
-    Signal { siginfo: Box<[u8; 128]> },
+    Signal {
+        /// The signal's siginfo, as `PTRACE_GETSIGINFO` returns it.
+        siginfo: Box<[u8; 128]>,
+    },
 }
 
 impl StopKind {
@@ -173,6 +142,7 @@ impl StopKind {
 pub struct ThreadState {
     /// The original thread id at creation.
     pub tid: i32,
+    /// The general registers.
     pub regs: Regs,
     /// The 512-byte FXSAVE area.
     pub fxsave: Vec<u8>,
@@ -182,6 +152,7 @@ pub struct ThreadState {
     pub sigmask: u64,
     /// The `set_tid_address` pointer (0: none or unknown).
     pub clear_child_tid: u64,
+    /// The kind of ptrace-stop the thread was in, which a restored thread is left in.
     pub kind: StopKind,
 }
 

@@ -12,32 +12,6 @@ use super::{RecordError, Recorder};
 use crate::trace::Regs;
 use crate::tracee;
 
-/// What the program set, per thread, inherited by the threads and
-/// processes it creates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ProgramModes {
-    /// `PR_TSC_ENABLE` or `PR_TSC_SIGSEGV`.
-    pub tsc: i32,
-    /// 0 (none), `SECCOMP_MODE_STRICT` or `SECCOMP_MODE_FILTER`.
-    pub seccomp: i32,
-}
-
-impl Default for ProgramModes {
-    fn default() -> Self {
-        ProgramModes {
-            tsc: libc::PR_TSC_ENABLE,
-            seccomp: 0,
-        }
-    }
-}
-
-impl ProgramModes {
-    /// Whether an rdtsc trap belongs to the program (it asked for it).
-    pub fn program_traps_rdtsc(&self) -> bool {
-        self.tsc == libc::PR_TSC_SIGSEGV
-    }
-}
-
 impl Recorder {
     /// At a syscall entry: a query or change of a hidden mode is skipped in
     /// the kernel and answered here; returns whether it was.
@@ -62,7 +36,7 @@ impl Recorder {
             }
             libc::PR_SET_TSC => match arg2 as i32 {
                 mode @ (libc::PR_TSC_ENABLE | libc::PR_TSC_SIGSEGV) => {
-                    self.threads.get_mut(&tid).unwrap().modes.tsc = mode;
+                    self.thread_mut(tid)?.modes.tsc = mode;
                     0
                 }
                 _ => -i64::from(libc::EINVAL),
@@ -73,7 +47,7 @@ impl Recorder {
         let mut skipped = entry.regs;
         skipped.0[Regs::ORIG_RAX] = u64::MAX;
         tracee::set_regs(tid, &skipped)?;
-        self.threads.get_mut(&tid).unwrap().hidden_mode_result = Some(result);
+        self.thread_mut(tid)?.hidden_mode_result = Some(result);
         Ok(true)
     }
 

@@ -1,9 +1,11 @@
 //! Recording: run a program tree under ptrace and seccomp, one thread at a
-//! time, and write every nondeterministic effect to a trace (DESIGN §3, §5).
+//! time, and write every nondeterministic effect to a trace (docs/architecture.md,
+//! "Threads" and "Recording and replay").
 
 mod copied_output;
 mod exec_image;
 mod exit_check;
+mod file_id;
 mod hidden_modes;
 mod signals;
 mod slice;
@@ -25,27 +27,44 @@ use crate::trace::{
     FORMAT_VERSION,
 };
 use crate::tracee::{self, ProcMem, Resume, Stop, TraceeError, WaitAlarm, WaitResult};
+use file_id::{output_id, FileId};
 use threads::{Entry, TState, Thread};
 
+/// Why a recording could not start or go on.
 #[derive(Debug, Error)]
 pub enum RecordError {
+    /// The program could not be started under ptrace.
     #[error("cannot start the program: {0}")]
     Spawn(#[from] SpawnError),
+    /// The program's executable could not be executed.
     #[error("cannot execute {path}: {source}")]
     ExecFailed {
+        /// The executable.
         path: String,
+        /// Why exec failed.
         source: std::io::Error,
     },
+    /// A ptrace, wait or memory operation on the program failed.
     #[error(transparent)]
     Tracee(#[from] TraceeError),
+    /// The trace could not be written.
     #[error(transparent)]
     Trace(#[from] TraceError),
+    /// The output of a syscall could not be described, so it cannot be recorded.
     #[error("recording stopped: {0}")]
     Syscall(#[from] SyscallError),
+    /// The program made a syscall rewind cannot record.
     #[error("recording stopped: the program made syscall {name} (number {nr}), which rewind cannot record")]
-    UnsupportedSyscall { name: String, nr: u64 },
+    UnsupportedSyscall {
+        /// The syscall's name.
+        name: String,
+        /// Its number.
+        nr: u64,
+    },
+    /// The recorder met a state it cannot handle (a bug, or /proc not answering).
     #[error("recording stopped: {0}")]
     Internal(String),
+    /// [`RecordOptions::cancel`] was set.
     #[error("the recording was cancelled (the program was killed)")]
     Cancelled,
 }
@@ -54,9 +73,13 @@ pub enum RecordError {
 pub struct RecordOptions {
     /// Path of the executable to run (resolved by the caller).
     pub exe: String,
+    /// The program's arguments, `argv[0]` first.
     pub argv: Vec<String>,
+    /// Its environment, as `KEY=VALUE` strings.
     pub env: Vec<String>,
+    /// The directory it starts in.
     pub cwd: String,
+    /// The directory the trace is written to (created; it must not exist or be empty).
     pub trace_dir: PathBuf,
     /// The program's stdin, stdout and stderr; `None`: the recorder's own.
     pub stdio: Option<[std::os::fd::RawFd; 3]>,
@@ -73,7 +96,9 @@ pub struct RecordOptions {
 pub struct RecordSummary {
     /// Exit status as a shell reports it (128+N for death by signal N).
     pub exit_code: i32,
+    /// How many events the trace holds.
     pub event_count: u64,
+    /// Where the trace was written.
     pub trace_dir: PathBuf,
 }
 
@@ -84,21 +109,13 @@ const TIME_SLICE_EVENTS: u32 = 64;
 /// Buffered events are written out at least this often.
 const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
 
-/// Identity (st_dev, st_ino) of a file descriptor's open file.
-pub(crate) type FileId = (u64, u64);
+/// How often the recorder looks at the current thread (and flushes the trace).
+const TICK: Duration = Duration::from_millis(5);
 
-pub(crate) fn file_id(path: &str) -> Option<FileId> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
-}
-
-/// The recorder's own stdout/stderr, unless it is /dev/null: then the
-/// program's writes to /dev/null are not output to re-emit.
-fn output_id(path: &str) -> Option<FileId> {
-    use std::os::unix::fs::{FileTypeExt, MetadataExt};
-    let m = std::fs::metadata(path).ok()?;
-    let dev_null = m.file_type().is_char_device() && m.rdev() == libc::makedev(1, 3);
-    (!dev_null).then(|| (m.dev(), m.ino()))
+/// The error for a thread id the recorder has no state for: a bug of the recorder,
+/// reported instead of a panic.
+fn unknown_thread(tid: i32) -> RecordError {
+    RecordError::Internal(format!("thread {tid} is not one the recorder knows"))
 }
 
 /// Records `opts.exe` into `opts.trace_dir`.
@@ -171,7 +188,7 @@ pub(crate) struct Recorder {
     /// gone, so that the kernel's last writes (the CLONE_CHILD_CLEARTID word)
     /// land at the same point in the event order as in replay.
     exiting: Option<i32>,
-    /// Wakes the recorder while the current thread runs (every `slice::TICK`).
+    /// Wakes the recorder while the current thread runs (every `TICK`).
     alarm: WaitAlarm,
     /// The current thread's CPU time at the first tick since it last stopped.
     slice_cpu_start: Option<u64>,
@@ -182,6 +199,13 @@ pub(crate) struct Recorder {
 }
 
 impl Recorder {
+    /// The state of thread `tid`, which the recorder is handling a stop or an event of.
+    fn thread_mut(&mut self, tid: i32) -> Result<&mut Thread, RecordError> {
+        self.threads
+            .get_mut(&tid)
+            .ok_or_else(|| unknown_thread(tid))
+    }
+
     fn new(writer: TraceWriter, pid: i32, root_exe: String, alarm: WaitAlarm) -> Recorder {
         let mut threads = HashMap::new();
         let mut root = Thread::new(pid, pid);
@@ -263,7 +287,7 @@ impl Recorder {
             // Always ticking: besides interrupting long runs, the ticks write
             // out buffered events while the program waits, so a recorder
             // killed then leaves them behind.
-            self.alarm.arm(slice::TICK);
+            self.alarm.arm(TICK);
             match tracee::wait_any_until_alarm(&self.alarm)? {
                 Some(w) => {
                     if Some(w.tid) == self.current {
@@ -309,14 +333,13 @@ impl Recorder {
             self.current = Some(tid);
             self.slice_events = 0;
             if matches!(t.state, TState::SyscallDone(_)) {
-                let TState::SyscallDone(event) = std::mem::replace(
-                    &mut self.threads.get_mut(&tid).unwrap().state,
-                    TState::Running,
-                ) else {
+                let TState::SyscallDone(event) =
+                    std::mem::replace(&mut self.thread_mut(tid)?.state, TState::Running)
+                else {
                     unreachable!()
                 };
                 self.emit(*event)?;
-                self.threads.get_mut(&tid).unwrap().state = TState::Ready { signal: 0 };
+                self.thread_mut(tid)?.state = TState::Ready { signal: 0 };
                 self.after_syscall_event(tid)?;
                 return Ok(());
             }
@@ -328,7 +351,7 @@ impl Recorder {
 
     /// Resumes a Ready thread into user code.
     fn resume_ready(&mut self, tid: i32) -> Result<(), RecordError> {
-        let t = self.threads.get_mut(&tid).unwrap();
+        let t = self.thread_mut(tid)?;
         let TState::Ready { signal } = t.state else {
             return Err(RecordError::Internal(format!(
                 "thread {tid} resumed while not ready"
@@ -370,7 +393,7 @@ impl Recorder {
             ) => self.new_child(tid, e),
             Stop::Event(libc::PTRACE_EVENT_EXEC) => {
                 let former = tracee::get_event_msg(tid)? as i32;
-                let t = self.threads.get_mut(&tid).unwrap();
+                let t = self.thread_mut(tid)?;
                 t.exec_succeeded = true;
                 if former != tid {
                     debug!(former, tid, "exec by a non-leader thread");
@@ -381,7 +404,7 @@ impl Recorder {
                 Ok(())
             }
             Stop::Event(libc::PTRACE_EVENT_EXIT) => {
-                let t = self.threads.get_mut(&tid).unwrap();
+                let t = self.thread_mut(tid)?;
                 t.state = TState::Dying;
                 if self.current == Some(tid) {
                     self.current = None;
@@ -420,7 +443,10 @@ impl Recorder {
 
     fn thread_gone(&mut self, tid: i32, code: i32) -> Result<(), RecordError> {
         self.release_write(tid)?;
-        let t = self.threads.remove(&tid).unwrap();
+        let t = self
+            .threads
+            .remove(&tid)
+            .ok_or_else(|| unknown_thread(tid))?;
         self.run_order.retain(|&x| x != tid);
         if self.current == Some(tid) {
             self.current = None;
@@ -467,10 +493,8 @@ impl Recorder {
             // The parent stays in the kernel until the child execs or exits:
             // let the child run now, and record where the parent waits.
             let regs = tracee::get_regs(parent)?;
-            self.threads.get_mut(&child).unwrap().set_born();
-            if let TState::InSyscall { blocking, .. } =
-                &mut self.threads.get_mut(&parent).unwrap().state
-            {
+            self.thread_mut(child)?.set_born();
+            if let TState::InSyscall { blocking, .. } = &mut self.thread_mut(parent)?.state {
                 *blocking = true;
             }
             self.emit(Event {
@@ -514,7 +538,7 @@ impl Recorder {
         let desc = syscalls::describe(nr);
         trace!(tid, name = desc.name, "syscall entry");
         if self.answer_hidden_mode(tid, &entry)? {
-            self.threads.get_mut(&tid).unwrap().state = TState::InSyscall {
+            self.thread_mut(tid)?.state = TState::InSyscall {
                 entry: Box::new(entry),
                 blocking: false,
             };
@@ -546,7 +570,10 @@ impl Recorder {
         } else {
             None
         };
-        let must_wait = file.is_some_and(|f| self.must_wait_to_write(tid, f));
+        let must_wait = match file {
+            Some(f) => self.must_wait_to_write(tid, f)?,
+            None => false,
+        };
         if blocking {
             self.emit(Event {
                 tid,
@@ -559,13 +586,13 @@ impl Recorder {
             self.current = None;
         }
         if let (true, Some(file)) = (must_wait, file) {
-            self.threads.get_mut(&tid).unwrap().state = TState::WaitingToWrite {
+            self.thread_mut(tid)?.state = TState::WaitingToWrite {
                 entry: Box::new(entry),
                 file,
             };
             return Ok(());
         }
-        self.threads.get_mut(&tid).unwrap().state = TState::InSyscall {
+        self.thread_mut(tid)?.state = TState::InSyscall {
             entry: Box::new(entry),
             blocking,
         };
@@ -626,10 +653,7 @@ impl Recorder {
     }
 
     fn syscall_exit(&mut self, tid: i32) -> Result<(), RecordError> {
-        let state = std::mem::replace(
-            &mut self.threads.get_mut(&tid).unwrap().state,
-            TState::Running,
-        );
+        let state = std::mem::replace(&mut self.thread_mut(tid)?.state, TState::Running);
         let TState::InSyscall { entry, blocking } = state else {
             return Err(RecordError::Internal(format!(
                 "thread {tid} stopped at a syscall exit it never entered"
@@ -640,25 +664,19 @@ impl Recorder {
             exit_regs.0[Regs::RAX] = (-libc::ENOSYS) as i64 as u64;
             tracee::set_regs(tid, &exit_regs)?;
         }
-        if let Some(result) = self
-            .threads
-            .get_mut(&tid)
-            .unwrap()
-            .hidden_mode_result
-            .take()
-        {
+        if let Some(result) = self.thread_mut(tid)?.hidden_mode_result.take() {
             exit_regs.0[Regs::RAX] = result as u64;
             tracee::set_regs(tid, &exit_regs)?;
         }
         self.note_seccomp_mode(tid, &entry, exit_regs.rax() as i64);
         let event = self.complete_syscall(tid, &entry, &exit_regs)?;
-        self.threads.get_mut(&tid).unwrap().last_stop_regs = Some(exit_regs);
+        self.thread_mut(tid)?.last_stop_regs = Some(exit_regs);
         if blocking {
-            self.threads.get_mut(&tid).unwrap().state = TState::SyscallDone(Box::new(event));
+            self.thread_mut(tid)?.state = TState::SyscallDone(Box::new(event));
             return Ok(());
         }
         self.emit(event)?;
-        self.threads.get_mut(&tid).unwrap().state = TState::Ready { signal: 0 };
+        self.thread_mut(tid)?.state = TState::Ready { signal: 0 };
         self.after_syscall_event(tid)
     }
 

@@ -1,4 +1,5 @@
-//! Signals while recording: which are delivered where (DESIGN §5) and the
+//! Signals while recording: which are delivered where (docs/architecture.md,
+//! "Threads") and the
 //! trapped rdtsc.
 
 use tracing::debug;
@@ -13,7 +14,7 @@ impl Recorder {
     /// when it arrives (at the boundary the thread is stopped at). Returns
     /// whether there was one; the caller resumes the thread.
     pub(super) fn send_deferred_signal(&mut self, tid: i32) -> Result<bool, RecordError> {
-        let t = self.threads.get_mut(&tid).unwrap();
+        let t = self.thread_mut(tid)?;
         let Some(info) = t.deferred_signals.pop_front() else {
             return Ok(false);
         };
@@ -24,7 +25,7 @@ impl Recorder {
     }
 
     pub(super) fn signal_stop(&mut self, tid: i32, sig: i32) -> Result<(), RecordError> {
-        let t = self.threads.get_mut(&tid).unwrap();
+        let t = self.thread_mut(tid)?;
         if !t.initial_stop_seen && sig == libc::SIGSTOP {
             t.initial_stop_seen = true;
             return Ok(());
@@ -44,7 +45,7 @@ impl Recorder {
         {
             return Ok(());
         }
-        let t = self.threads.get_mut(&tid).unwrap();
+        let t = self.thread_mut(tid)?;
         let si_code = i32::from_le_bytes([info[8], info[9], info[10], info[11]]);
         let synchronous = si_code > 0
             && matches!(
@@ -68,7 +69,7 @@ impl Recorder {
                     synchronous,
                 },
             })?;
-            let t = self.threads.get_mut(&tid).unwrap();
+            let t = self.thread_mut(tid)?;
             t.state = TState::Running;
             tracee::resume(tid, Resume::Cont, sig)?;
         } else {

@@ -20,7 +20,7 @@
 use std::time::Duration;
 use tracing::debug;
 
-use super::threads::TState;
+use super::threads::{StopRequest, TState};
 use super::{RecordError, Recorder};
 use crate::trace::{Event, EventKind, Regs};
 use crate::tracee::{self, Resume};
@@ -28,18 +28,6 @@ use crate::tracee::{self, Resume};
 /// How much CPU time the current thread may spend in user code without an
 /// event while a signal waits for it or another thread is ready.
 pub(super) const SLICE_CPU: Duration = Duration::from_millis(20);
-
-/// How often the recorder looks at the current thread (and flushes the trace).
-pub(super) const TICK: Duration = Duration::from_millis(5);
-
-/// A SIGSTOP the recorder sent to end a slice, not yet seen arriving.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct StopRequest {
-    /// An event of the thread was recorded after the SIGSTOP was sent: the
-    /// SIGSTOP was pending at that event's stop, so the kernel delivers it on
-    /// the way back to user code, before any instruction runs.
-    pub after_event: bool,
-}
 
 /// CPU time (user + system) thread `tid` of process `tgid` has used, in
 /// nanoseconds: the first field of its schedstat.
@@ -83,7 +71,7 @@ impl Recorder {
             "interrupting a thread that runs too long without an event"
         );
         tracee::tgkill(tgid, tid, libc::SIGSTOP)?;
-        self.threads.get_mut(&tid).unwrap().stop_request = Some(StopRequest::default());
+        self.thread_mut(tid)?.stop_request = Some(StopRequest::default());
         self.slice_cpu_start = None;
         Ok(())
     }
@@ -100,7 +88,7 @@ impl Recorder {
         tid: i32,
         regs: &Regs,
     ) -> Result<bool, RecordError> {
-        let t = self.threads.get_mut(&tid).unwrap();
+        let t = self.thread_mut(tid)?;
         if let Some(before) = t.consuming_stop.take() {
             if before != *regs {
                 return Err(RecordError::Internal(format!(
@@ -127,7 +115,7 @@ impl Recorder {
 
     /// The recorder's SIGSTOP arrived.
     pub(super) fn recorder_stop_delivered(&mut self, tid: i32) -> Result<(), RecordError> {
-        let t = self.threads.get_mut(&tid).unwrap();
+        let t = self.thread_mut(tid)?;
         if t.consuming_stop.is_some() {
             // Taken before a syscall: run the syscall again.
             return Ok(tracee::resume(tid, Resume::Cont, 0)?);
@@ -153,7 +141,7 @@ impl Recorder {
         if self.send_deferred_signal(tid)? {
             tracee::resume(tid, Resume::Cont, 0)?;
         } else if self.others_ready(tid) {
-            self.threads.get_mut(&tid).unwrap().state = TState::Ready { signal: 0 };
+            self.thread_mut(tid)?.state = TState::Ready { signal: 0 };
             self.current = None;
         } else {
             tracee::resume(tid, Resume::Cont, 0)?;
@@ -183,7 +171,7 @@ impl Recorder {
         if self.send_deferred_signal(tid)? {
             tracee::resume(tid, Resume::Cont, 0)?;
         } else {
-            self.threads.get_mut(&tid).unwrap().state = TState::Ready { signal: 0 };
+            self.thread_mut(tid)?.state = TState::Ready { signal: 0 };
             self.current = None;
         }
         Ok(())

@@ -1,8 +1,9 @@
 //! Turning a completed syscall into its event: result, memory written, and
 //! how replay must re-enact it.
 
+use super::file_id::file_id;
 use super::threads::Entry;
-use super::{file_id, RecordError, Recorder};
+use super::{RecordError, Recorder};
 use crate::syscalls::{self, Disposition};
 use crate::trace::{
     Event, EventKind, MemWrite, OutputBytes, OutputStream, RecordedOutput, Regs, SyscallReplay,
@@ -31,7 +32,7 @@ impl Recorder {
             Disposition::Mmap => self.mmap_replay(tgid, entry, result)?,
             Disposition::Clone if !is_error(result) => self.clone_replay(tid, entry, result)?,
             Disposition::Exec if self.threads[&tid].exec_succeeded => {
-                self.threads.get_mut(&tid).unwrap().exec_succeeded = false;
+                self.thread_mut(tid)?.exec_succeeded = false;
                 let image = {
                     self.mems.remove(&tgid);
                     let mem = ProcMem::open(tgid)?;
@@ -77,7 +78,7 @@ impl Recorder {
                 SyscallReplay::Emulate
             }
         };
-        let t = self.threads.get_mut(&tid).unwrap();
+        let t = self.thread_mut(tid)?;
         if result == -syscalls::ERESTART_RESTARTBLOCK {
             t.restart_block = Some((entry.nr, entry.args));
         } else if entry.nr as i64 == libc::SYS_restart_syscall {

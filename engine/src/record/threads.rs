@@ -1,10 +1,10 @@
-//! The recorder's view of each tracee thread.
+//! The recorder's view of each tracee thread: its state, the SIGSTOP the recorder
+//! sent it to end a slice ([`StopRequest`]), and the modes the program set
+//! ([`ProgramModes`]).
 
 use std::collections::VecDeque;
 
-use super::hidden_modes::ProgramModes;
-use super::slice::StopRequest;
-use super::FileId;
+use super::file_id::FileId;
 use crate::trace::{Event, Regs};
 
 /// A syscall as seen at its entry stop.
@@ -94,5 +94,40 @@ impl Thread {
         if matches!(self.state, TState::Fresh) {
             self.state = TState::Ready { signal: 0 };
         }
+    }
+}
+
+/// A SIGSTOP the recorder sent to end a slice, not yet seen arriving.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StopRequest {
+    /// An event of the thread was recorded after the SIGSTOP was sent: the
+    /// SIGSTOP was pending at that event's stop, so the kernel delivers it on
+    /// the way back to user code, before any instruction runs.
+    pub after_event: bool,
+}
+
+/// What the program set, per thread, inherited by the threads and
+/// processes it creates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProgramModes {
+    /// `PR_TSC_ENABLE` or `PR_TSC_SIGSEGV`.
+    pub tsc: i32,
+    /// 0 (none), `SECCOMP_MODE_STRICT` or `SECCOMP_MODE_FILTER`.
+    pub seccomp: i32,
+}
+
+impl Default for ProgramModes {
+    fn default() -> Self {
+        ProgramModes {
+            tsc: libc::PR_TSC_ENABLE,
+            seccomp: 0,
+        }
+    }
+}
+
+impl ProgramModes {
+    /// Whether an rdtsc trap belongs to the program (it asked for it).
+    pub fn program_traps_rdtsc(&self) -> bool {
+        self.tsc == libc::PR_TSC_SIGSEGV
     }
 }

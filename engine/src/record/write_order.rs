@@ -14,8 +14,9 @@
 
 use tracing::debug;
 
+use super::file_id::{file_id, FileId};
 use super::threads::{Entry, TState};
-use super::{file_id, FileId, RecordError, Recorder};
+use super::{RecordError, Recorder};
 use crate::tracee::{self, Resume};
 
 /// The descriptor an output syscall writes to, for syscalls that send data
@@ -49,19 +50,23 @@ impl Recorder {
     /// Whether the thread, entering a blocking output syscall to `file`,
     /// must wait for another thread's write to it. If not, the thread now
     /// holds the file until its event is recorded.
-    pub(super) fn must_wait_to_write(&mut self, tid: i32, file: FileId) -> bool {
+    pub(super) fn must_wait_to_write(
+        &mut self,
+        tid: i32,
+        file: FileId,
+    ) -> Result<bool, RecordError> {
         match self.writes_in_flight.get(&file) {
             Some(&owner) if owner != tid => {
                 debug!(
                     tid,
                     owner, "a write waits for another write to the same file"
                 );
-                true
+                Ok(true)
             }
             _ => {
                 self.writes_in_flight.insert(file, tid);
-                self.threads.get_mut(&tid).unwrap().write_file = Some(file);
-                false
+                self.thread_mut(tid)?.write_file = Some(file);
+                Ok(false)
             }
         }
     }
@@ -81,7 +86,7 @@ impl Recorder {
         let Some(next) = next else {
             return Ok(());
         };
-        let t = self.threads.get_mut(&next).unwrap();
+        let t = self.thread_mut(next)?;
         let TState::WaitingToWrite { entry, .. } = std::mem::replace(&mut t.state, TState::Running)
         else {
             unreachable!("matched above")

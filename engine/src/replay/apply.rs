@@ -2,6 +2,7 @@
 
 use super::threads::{At, RThread};
 use super::{OutputSink, ReplayError, Replayer};
+use crate::signals;
 use crate::trace::{Event, EventKind, MemWrite, OutputBytes, RecordedOutput, Regs, SyscallReplay};
 use crate::tracee::{self, Resume, Stop, SyscallInfoOp};
 
@@ -259,10 +260,10 @@ impl Replayer {
             .ok()
             .and_then(|t| tracee::get_regs(t.real).ok());
         let what = match stop {
-            Stop::Signal(s) => format!("received {}", super::signal_name(s)),
+            Stop::Signal(s) => format!("received {}", signals::name(s)),
             Stop::Syscall => "made a syscall".to_string(),
             Stop::Exited(c) => format!("exited with status {c}"),
-            Stop::Killed(s) => format!("was killed by {}", super::signal_name(s)),
+            Stop::Killed(s) => format!("was killed by {}", signals::name(s)),
             Stop::Event(e) => format!("stopped at ptrace event {e}"),
         };
         let at = regs
@@ -466,7 +467,7 @@ impl Replayer {
                         event,
                         format!(
                             "signal {} arrived while executing the syscall",
-                            super::signal_name(sig)
+                            signals::name(sig)
                         ),
                         vec![],
                     ))

@@ -1,40 +1,11 @@
 //! Hooks for driving a replay between events (the time-travel session):
 //! what the next event's thread runs, and handing back a stop it reached.
 
-use super::{ReplayError, Replayer};
+use super::error::ReplayError;
+use super::next_run::{NextRun, RunEnd};
+use super::Replayer;
 use crate::trace::{Event, EventKind, Regs};
 use crate::tracee::{self, ProcMem, Stop};
-
-/// How the thread of the next event reaches it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum NextRun {
-    /// The thread runs user code from where it stopped until the event.
-    UserCode {
-        /// Recorded thread id.
-        tid: i32,
-        /// Thread id in this replay.
-        real: i32,
-        /// Process id in this replay.
-        real_tgid: i32,
-        end: RunEnd,
-    },
-    /// The event applies without the thread running (a signal delivered at
-    /// a boundary, a syscall whose entry was reached earlier).
-    Boundary,
-    /// No events remain.
-    End,
-}
-
-/// What ends a thread's run.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RunEnd {
-    /// A syscall: the run ends with the `syscall` instruction at `insn`.
-    Syscall { insn: u64 },
-    /// A fault at `pc` (a synchronous signal) or a trapped rdtsc at `pc`.
-    Fault { pc: u64, signo: i32 },
-    /// The recorder's interruption at `pc` (matched by state).
-    Interrupt { pc: u64 },
-}
 
 impl Replayer {
     /// Describes how the next event is reached, without replaying it.

@@ -4,7 +4,8 @@
 use std::os::unix::fs::FileExt;
 
 use super::apply::{SyscallCall, UntilVfork};
-use super::{ReplayError, Replayer};
+use super::error::ReplayError;
+use super::Replayer;
 use crate::procmaps;
 use crate::trace::{Event, ExecImage, MemWrite, Regs};
 use crate::tracee;

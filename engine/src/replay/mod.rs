@@ -1,81 +1,35 @@
 //! Replay: re-run a recorded program tree under ptrace, one thread at a
 //! time in the recorded order, emulating what the recording captured and
-//! checking registers at every event (DESIGN §4).
+//! checking registers at every event (docs/architecture.md, "Recording and replay").
 
 mod apply;
+mod checkpointing;
 mod control;
+mod error;
 mod images;
+mod next_run;
 mod snapshot;
 mod threads;
 
 use std::collections::HashMap;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
-use thiserror::Error;
 use tracing::debug;
 
-use crate::spawn::{self, SpawnError, SpawnSpec};
+use crate::signals;
+use crate::spawn::{self, SpawnSpec};
 use crate::syscalls;
-use crate::trace::{
-    cpu, Event, EventKind, EventStream, OutputStream, Regs, TraceError, TraceReader,
-};
-use crate::tracee::{self, RegDiff, Resume, Stop, TraceeError};
-pub use control::{NextRun, RunEnd};
+use crate::trace::{cpu, Event, EventKind, EventStream, OutputStream, Regs, TraceReader};
+use crate::tracee::{self, RegDiff, Resume, Stop};
+pub use error::{Divergence, ReplayError};
+pub use next_run::{NextRun, RunEnd};
 pub use snapshot::ReplaySnapshot;
 use threads::{RThread, Stash};
-
-#[derive(Debug, Error)]
-pub enum ReplayError {
-    #[error(transparent)]
-    Trace(#[from] TraceError),
-    #[error(transparent)]
-    Tracee(#[from] TraceeError),
-    #[error("cannot start the replay: {0}")]
-    Spawn(#[from] SpawnError),
-    #[error("cannot open /dev/null for the replayed program's stdio: {0}")]
-    DevNull(std::io::Error),
-    #[error(transparent)]
-    Cpu(#[from] cpu::CpuMismatch),
-    #[error("{0}")]
-    Divergence(Box<Divergence>),
-    #[error("checkpoint failed: {0}")]
-    Checkpoint(String),
-    #[error("the trace is inconsistent at event {index}: {detail}")]
-    BadTrace { index: u64, detail: String },
-}
-
-/// Replay stopped matching the recording.
-#[derive(Debug)]
-pub struct Divergence {
-    pub index: u64,
-    pub tid: i32,
-    /// The recorded event: "syscall read", "signal SIGSEGV", ...
-    pub what: String,
-    pub detail: String,
-    pub regs: Vec<RegDiff>,
-}
-
-impl std::fmt::Display for Divergence {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "replay diverged at event {} (thread {}, {}): {}",
-            self.index, self.tid, self.what, self.detail
-        )?;
-        for d in &self.regs {
-            write!(
-                f,
-                "\n  {:<8} recorded {:#018x}  replayed {:#018x}",
-                d.name, d.recorded, d.replayed
-            )?;
-        }
-        Ok(())
-    }
-}
 
 /// How a replay to the end went.
 #[derive(Debug, Clone)]
 pub struct ReplaySummary {
+    /// How many events were replayed.
     pub events: u64,
     /// The recorded exit status; `None` for an incomplete recording.
     pub recorded_exit: Option<i32>,
@@ -92,7 +46,9 @@ pub struct ReplaySummary {
 pub struct UnrecordedOutput {
     /// Index of the syscall event that wrote it.
     pub event: u64,
+    /// Where it went.
     pub stream: OutputStream,
+    /// How many bytes it was.
     pub bytes: u64,
 }
 
@@ -101,7 +57,7 @@ pub fn describe(kind: &EventKind) -> String {
     match kind {
         EventKind::SyscallEntered { nr, .. } => format!("entry of syscall {}", syscalls::name(*nr)),
         EventKind::Syscall { nr, .. } => format!("syscall {}", syscalls::name(*nr)),
-        EventKind::Signal { signo, .. } => format!("signal {}", signal_name(*signo)),
+        EventKind::Signal { signo, .. } => format!("signal {}", signals::name(*signo)),
         EventKind::Rdtsc { aux: None, .. } => "rdtsc".into(),
         EventKind::Rdtsc { aux: Some(_), .. } => "rdtscp".into(),
         EventKind::Interrupt { .. } => "interruption in user code".into(),
@@ -114,36 +70,10 @@ pub fn describe(kind: &EventKind) -> String {
     }
 }
 
+/// The name of signal `signo` ("SIGSEGV"). The same as [`crate::signals::name`], which
+/// is what new code should call; kept here for the callers that still use this path.
 pub fn signal_name(signo: i32) -> String {
-    let name = match signo {
-        libc::SIGHUP => "SIGHUP",
-        libc::SIGINT => "SIGINT",
-        libc::SIGQUIT => "SIGQUIT",
-        libc::SIGILL => "SIGILL",
-        libc::SIGTRAP => "SIGTRAP",
-        libc::SIGABRT => "SIGABRT",
-        libc::SIGBUS => "SIGBUS",
-        libc::SIGFPE => "SIGFPE",
-        libc::SIGKILL => "SIGKILL",
-        libc::SIGUSR1 => "SIGUSR1",
-        libc::SIGSEGV => "SIGSEGV",
-        libc::SIGUSR2 => "SIGUSR2",
-        libc::SIGPIPE => "SIGPIPE",
-        libc::SIGALRM => "SIGALRM",
-        libc::SIGTERM => "SIGTERM",
-        libc::SIGCHLD => "SIGCHLD",
-        libc::SIGCONT => "SIGCONT",
-        libc::SIGSTOP => "SIGSTOP",
-        libc::SIGTSTP => "SIGTSTP",
-        libc::SIGWINCH => "SIGWINCH",
-        libc::SIGIO => "SIGIO",
-        libc::SIGPROF => "SIGPROF",
-        libc::SIGVTALRM => "SIGVTALRM",
-        libc::SIGXCPU => "SIGXCPU",
-        libc::SIGSYS => "SIGSYS",
-        _ => return format!("signal {signo}"),
-    };
-    name.to_string()
+    crate::signals::name(signo)
 }
 
 /// Where replayed output goes.
@@ -247,6 +177,7 @@ impl Replayer {
         Ok(rep)
     }
 
+    /// The directory of the trace being replayed.
     pub fn trace_dir(&self) -> &Path {
         &self.trace_dir
     }

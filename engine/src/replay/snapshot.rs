@@ -1,126 +1,30 @@
-//! Checkpointing a replay: a fork of the replayed process (DESIGN §6) plus
-//! the replayer's own state at that moment, restorable any number of times.
+//! A replay frozen at one point (docs/architecture.md, "Positions and checkpoints in
+//! software mode"): a fork of the replayed process plus the
+//! replayer's own state at that moment, restorable any number of times.
 
-use std::collections::HashMap;
-
-use super::threads::{RThread, Stash};
-use super::{ReplayError, Replayer};
-use crate::checkpoint::{Checkpoint, CheckpointError, StopWaiter};
+use crate::checkpoint::Checkpoint;
 use crate::trace::{Event, StreamMark};
-use crate::tracee::{Stop, TraceeError};
 
-impl StopWaiter for Stash {
-    fn wait_for(&mut self, tid: i32) -> Result<Stop, TraceeError> {
-        Stash::wait_for(self, tid)
-    }
-}
+use super::threads::RThread;
 
 /// A replay frozen at one point.
 pub struct ReplaySnapshot {
-    checkpoint: Checkpoint,
-    index: u64,
-    peeked: Option<Event>,
+    pub(super) checkpoint: Checkpoint,
+    pub(super) index: u64,
+    pub(super) peeked: Option<Event>,
     /// Recorded tid -> thread state, in the checkpoint's thread order.
-    threads: Vec<(i32, RThread)>,
+    pub(super) threads: Vec<(i32, RThread)>,
     /// Threads that had ended (kept so that events naming them still resolve).
-    gone: Vec<(i32, RThread)>,
-    root: Option<i32>,
-    replayed_exit: Option<i32>,
-    last_syscall_insn: Option<u64>,
-    stream: StreamMark,
+    pub(super) gone: Vec<(i32, RThread)>,
+    pub(super) root: Option<i32>,
+    pub(super) replayed_exit: Option<i32>,
+    pub(super) last_syscall_insn: Option<u64>,
+    pub(super) stream: StreamMark,
 }
 
 impl ReplaySnapshot {
     /// Memory the frozen copy holds.
     pub fn memory_bytes(&self) -> u64 {
         self.checkpoint.memory_bytes()
-    }
-}
-
-impl From<CheckpointError> for ReplayError {
-    fn from(e: CheckpointError) -> ReplayError {
-        ReplayError::Checkpoint(e.to_string())
-    }
-}
-
-impl Replayer {
-    /// Freezes the replay here. Only a replay whose live threads all belong
-    /// to one process, with a syscall instruction known, can be frozen.
-    pub fn snapshot(&mut self) -> Result<Option<ReplaySnapshot>, ReplayError> {
-        let live: Vec<(i32, RThread)> = self
-            .threads
-            .iter()
-            .filter(|(_, t)| !t.gone)
-            .map(|(k, t)| (*k, t.clone()))
-            .collect();
-        let Some(first) = live.first() else {
-            return Ok(None);
-        };
-        let tgid = first.1.real_tgid;
-        if live.iter().any(|(_, t)| {
-            t.real_tgid != tgid || t.arrived.is_some() || t.at != super::threads::At::Boundary
-        }) {
-            return Ok(None);
-        }
-        let Some(insn) = self.last_syscall_insn else {
-            return Ok(None);
-        };
-        // The thread-group leader first: it becomes the restored leader.
-        let mut live = live;
-        live.sort_by_key(|(_, t)| (t.real != t.real_tgid, t.real));
-        let reals: Vec<i32> = live.iter().map(|(_, t)| t.real).collect();
-        let checkpoint = Checkpoint::create(&reals, insn, &mut self.stash)?;
-        let gone = self
-            .threads
-            .iter()
-            .filter(|(_, t)| t.gone)
-            .map(|(k, t)| (*k, t.clone()))
-            .collect();
-        let root = self
-            .threads
-            .iter()
-            .find(|(_, t)| t.real == self.root_real)
-            .map(|(k, _)| *k);
-        Ok(Some(ReplaySnapshot {
-            checkpoint,
-            index: self.index,
-            peeked: self.peeked.clone(),
-            threads: live,
-            gone,
-            root,
-            replayed_exit: self.replayed_exit,
-            last_syscall_insn: self.last_syscall_insn,
-            stream: self.stream.mark(),
-        }))
-    }
-
-    /// Replaces the replay's state by the snapshot's: the live processes are
-    /// killed and a new process is forked from the frozen copy.
-    pub fn restore(&mut self, snap: &ReplaySnapshot) -> Result<(), ReplayError> {
-        self.kill_all();
-        self.stash.clear();
-        let reals = snap.checkpoint.restore(&mut self.stash)?;
-        let mut threads = HashMap::new();
-        for ((rec, t), real) in snap.threads.iter().zip(&reals) {
-            let mut t = t.clone();
-            t.real = *real;
-            t.real_tgid = reals[0];
-            threads.insert(*rec, t);
-        }
-        for (rec, t) in &snap.gone {
-            threads.insert(*rec, t.clone());
-        }
-        if let Some(root) = snap.root {
-            if let Some(t) = threads.get(&root) {
-                self.root_real = t.real;
-            }
-        }
-        self.threads = threads;
-        self.stream.seek(&snap.stream)?;
-        self.peeked = snap.peeked.clone();
-        self.index = snap.index;
-        self.replayed_exit = snap.replayed_exit;
-        self.last_syscall_insn = snap.last_syscall_insn;
-        Ok(())
     }
 }

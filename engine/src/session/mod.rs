@@ -1,4 +1,5 @@
-//! A replay you can move through in both directions (DESIGN §5, §6):
+//! A replay you can move through in both directions (docs/architecture.md, "Positions
+//! and checkpoints in software mode"):
 //! breakpoints, watchpoints, stepping, and reverse execution, all landing on
 //! exact positions.
 //!
@@ -6,6 +7,7 @@
 //! breadcrumbs (`Position`); going backwards re-runs deterministically from
 //! an earlier boundary and finds the target on the way.
 
+mod checkpointing;
 mod forward;
 mod position;
 mod reverse;
@@ -21,28 +23,53 @@ use thiserror::Error;
 
 pub use position::{Position, Segment, WatchKind, WatchSpec};
 pub use snapshots::{CheckpointBudget, CheckpointStats};
-pub use traps::MAX_WATCHPOINTS;
 
 use crate::replay::{NextRun, ReplayError, Replayer};
 use crate::trace::{Event, EventKind, OutputStream, Regs};
 use crate::tracee::{self, TraceeError};
 
+/// The x86 debug-register watchpoints a thread can have.
+pub const MAX_WATCHPOINTS: usize = 4;
+
+/// Why a session could not open, move or answer.
 #[derive(Debug, Error)]
 pub enum SessionError {
+    /// The replay underneath failed.
     #[error(transparent)]
     Replay(#[from] ReplayError),
+    /// A ptrace, wait or memory operation on the replayed program failed.
     #[error(transparent)]
     Tracee(#[from] TraceeError),
+    /// Every debug register already holds a watchpoint.
     #[error("all {max} hardware watchpoints are in use; remove one first")]
-    TooManyWatchpoints { max: usize },
+    TooManyWatchpoints {
+        /// How many watchpoints there can be ([`MAX_WATCHPOINTS`]).
+        max: usize,
+    },
+    /// A watchpoint the debug registers cannot hold.
     #[error(
         "a watchpoint covers 1, 2, 4 or 8 bytes aligned to its size, not {len} bytes at {addr:#x}"
     )]
-    BadWatchpoint { addr: u64, len: u8 },
+    BadWatchpoint {
+        /// The first byte asked for.
+        addr: u64,
+        /// The length asked for.
+        len: u8,
+    },
+    /// The thread asked about is not alive at the current position.
     #[error("no live thread {tid} at this point of the recording")]
-    NoThread { tid: i32 },
+    NoThread {
+        /// Its recorded id.
+        tid: i32,
+    },
+    /// A position the recording does not lead to.
     #[error("position {position} cannot be reached: {detail}")]
-    BadPosition { position: String, detail: String },
+    BadPosition {
+        /// The position, as text.
+        position: String,
+        /// Why it cannot be reached.
+        detail: String,
+    },
     /// A pause request stopped the movement (the session stands at a valid
     /// position); public movements turn it into a `Paused` stop.
     #[error("paused")]
@@ -56,21 +83,27 @@ pub enum StopReason {
     Start,
     /// At the end of the recording; the recorded exit status when complete.
     End {
+        /// The recorded exit status, when the recording is complete.
         exit_code: Option<i32>,
     },
     /// A single step finished.
     Step,
+    /// A breakpoint was reached.
     Breakpoint {
+        /// Its address.
         addr: u64,
     },
     /// A watched location changed (or was accessed); `syscall` names the
     /// emulated syscall that wrote it, when it was one.
     Watchpoint {
+        /// The watchpoint.
         watch: WatchSpec,
+        /// The number of the emulated syscall that wrote it, when one did.
         syscall: Option<u64>,
     },
     /// A signal is being delivered to the thread.
     Signal {
+        /// The signal number.
         signo: i32,
     },
     /// Arrived at the requested event or position.
@@ -86,9 +119,11 @@ pub enum StopReason {
 /// Where a movement stopped and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stop {
+    /// Why the movement stopped.
     pub reason: StopReason,
     /// Recorded tid of the thread the stop is about.
     pub tid: i32,
+    /// Where the session stands now.
     pub position: Position,
 }
 
@@ -118,6 +153,8 @@ struct PauseShared {
 }
 
 impl PauseHandle {
+    /// Asks the movement in progress to stop. A request no movement has honoured yet
+    /// stays until [`Session::clear_pause`].
     pub fn request(&self) {
         self.0.requested.store(true, Ordering::SeqCst);
         let tid = self.0.running_tid.load(Ordering::SeqCst);
@@ -208,6 +245,7 @@ impl Session {
         Ok(s)
     }
 
+    /// Where the session stands.
     pub fn position(&self) -> &Position {
         &self.position
     }
@@ -264,11 +302,14 @@ impl Session {
             .ok_or(SessionError::NoThread { tid })
     }
 
+    /// The general registers of thread `tid` (a recorded id) here.
     pub fn regs(&self, tid: i32) -> Result<Regs, SessionError> {
         let (real, _) = self.real_thread(tid)?;
         Ok(tracee::get_regs(real)?)
     }
 
+    /// Sets the general registers of thread `tid` (a recorded id) in the replayed
+    /// process.
     pub fn set_regs(&mut self, tid: i32, regs: &Regs) -> Result<(), SessionError> {
         let (real, _) = self.real_thread(tid)?;
         Ok(tracee::set_regs(real, regs)?)
@@ -286,6 +327,7 @@ impl Session {
         Ok(crate::checkpoint::set_fpregs(real, fxsave)?)
     }
 
+    /// `len` bytes at `addr` in the memory of thread `tid`'s process.
     pub fn read_memory(
         &mut self,
         tid: i32,
@@ -296,6 +338,7 @@ impl Session {
         Ok(self.replayer.memory(tgid)?.read(addr, len)?)
     }
 
+    /// Writes `bytes` at `addr` in the memory of thread `tid`'s process.
     pub fn write_memory(&mut self, tid: i32, addr: u64, bytes: &[u8]) -> Result<(), SessionError> {
         let (_, tgid) = self.real_thread(tid)?;
         Ok(self.replayer.memory(tgid)?.write(addr, bytes)?)
@@ -321,10 +364,12 @@ impl Session {
         })
     }
 
+    /// Makes movements stop when a thread is about to execute the instruction at `addr`.
     pub fn add_breakpoint(&mut self, addr: u64) {
         self.breakpoints.entry(addr).or_insert(0);
     }
 
+    /// Removes the breakpoint at `addr`, if there is one.
     pub fn remove_breakpoint(&mut self, addr: u64) {
         self.breakpoints.remove(&addr);
     }
@@ -334,6 +379,8 @@ impl Session {
         self.breakpoints.get(&addr).copied()
     }
 
+    /// Makes movements stop when the watched bytes are accessed as `watch` says.
+    /// At most [`MAX_WATCHPOINTS`], each 1, 2, 4 or 8 bytes aligned to its size.
     pub fn add_watchpoint(&mut self, watch: WatchSpec) -> Result<(), SessionError> {
         if ![1, 2, 4, 8].contains(&watch.len) || !watch.addr.is_multiple_of(watch.len as u64) {
             return Err(SessionError::BadWatchpoint {
@@ -353,6 +400,7 @@ impl Session {
         Ok(())
     }
 
+    /// Removes a watchpoint, if it is set.
     pub fn remove_watchpoint(&mut self, watch: &WatchSpec) {
         self.watchpoints.retain(|w| w != watch);
     }
@@ -370,6 +418,7 @@ impl Session {
         self.pause.take();
     }
 
+    /// A handle another thread can ask the movement in progress to stop with.
     pub fn pause_handle(&self) -> PauseHandle {
         self.pause.clone()
     }

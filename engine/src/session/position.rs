@@ -1,4 +1,5 @@
-//! Positions in a replay without a hardware counter (DESIGN §5): an event
+//! Positions in a replay without a hardware counter (docs/architecture.md, "Positions
+//! and checkpoints in software mode"): an event
 //! boundary plus a path of breadcrumbs that a deterministic re-run finds again.
 
 use serde::{Deserialize, Serialize};
@@ -6,15 +7,20 @@ use serde::{Deserialize, Serialize};
 /// What a hardware watchpoint watches.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct WatchSpec {
+    /// The first byte watched.
     pub addr: u64,
     /// 1, 2, 4 or 8 bytes.
     pub len: u8,
+    /// Which accesses trigger it.
     pub kind: WatchKind,
 }
 
+/// Which accesses trigger a watchpoint (the debug registers' R/W bits).
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum WatchKind {
+    /// Writes only.
     Write,
+    /// Reads and writes.
     ReadWrite,
 }
 
@@ -26,24 +32,44 @@ pub enum Segment {
     /// Execute this many instructions.
     Steps(u64),
     /// Run to the `count`-th arrival at `pc`.
-    Arrive { pc: u64, count: u64 },
+    Arrive {
+        /// The address.
+        pc: u64,
+        /// Which arrival, from 1.
+        count: u64,
+    },
     /// Run to the `count`-th trap of this watchpoint.
-    WatchHit { watch: WatchSpec, count: u64 },
+    WatchHit {
+        /// The watchpoint.
+        watch: WatchSpec,
+        /// Which trap, from 1.
+        count: u64,
+    },
     /// Run to the first arrival at `pc` where the registers and extended
     /// state hash to `state` and writable memory to `digest` (a point where
     /// a free run was paused; identical states have identical futures).
-    Match { pc: u64, state: u64, digest: u32 },
+    Match {
+        /// The address.
+        pc: u64,
+        /// Hash of the registers and extended state there.
+        state: u64,
+        /// CRC-32 of writable memory there.
+        digest: u32,
+    },
 }
 
 /// Where a replay is: `event` events have been replayed (and any that apply
 /// without running code), then the path was taken inside the next interval.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Position {
+    /// How many events have been replayed.
     pub event: u64,
+    /// The segments taken since that event boundary, in order.
     pub path: Vec<Segment>,
 }
 
 impl Position {
+    /// The boundary after `event` events, before the next interval's thread runs.
     pub fn boundary(event: u64) -> Position {
         Position {
             event,
@@ -51,6 +77,7 @@ impl Position {
         }
     }
 
+    /// Whether the position is an event boundary (its path is empty).
     pub fn is_boundary(&self) -> bool {
         self.path.is_empty()
     }
@@ -94,6 +121,49 @@ impl std::fmt::Display for Position {
         }
         Ok(())
     }
+}
+
+/// The segments that lead from `from` to `to`, when `to` lies ahead of
+/// `from` (a later event, or the same interval with `from`'s path a prefix).
+pub(super) fn remaining(from: &Position, to: &Position) -> Option<Vec<Segment>> {
+    if to.event > from.event {
+        return Some(to.path.clone());
+    }
+    if to.event < from.event {
+        return None;
+    }
+    let k = from.path.len();
+    if k == 0 {
+        return Some(to.path.clone());
+    }
+    if k > to.path.len() || from.path[..k - 1] != to.path[..k - 1] {
+        return None;
+    }
+    let mut rest = Vec::new();
+    // Counts split: the (a+b)-th arrival is the b-th after the a-th.
+    match (from.path[k - 1], to.path[k - 1]) {
+        (a, b) if a == b => {}
+        (Segment::Steps(a), Segment::Steps(b)) if a < b => rest.push(Segment::Steps(b - a)),
+        (Segment::Arrive { pc: p, count: a }, Segment::Arrive { pc: q, count: b })
+            if p == q && a < b =>
+        {
+            rest.push(Segment::Arrive {
+                pc: p,
+                count: b - a,
+            })
+        }
+        (Segment::WatchHit { watch: v, count: a }, Segment::WatchHit { watch: w, count: b })
+            if v == w && a < b =>
+        {
+            rest.push(Segment::WatchHit {
+                watch: w,
+                count: b - a,
+            })
+        }
+        _ => return None,
+    }
+    rest.extend_from_slice(&to.path[k..]);
+    Some(rest)
 }
 
 #[cfg(test)]

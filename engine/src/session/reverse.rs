@@ -1,8 +1,9 @@
 //! Moving backwards: reverse-continue, reverse single-step, and going to any
 //! position. Each re-runs the replay deterministically from an earlier
-//! boundary and finds its target on the way (DESIGN §6).
+//! boundary and finds its target on the way (docs/architecture.md, "Positions and
+//! checkpoints in software mode").
 
-use super::position::{Position, Segment, WatchSpec};
+use super::position::{remaining, Position, Segment, WatchSpec};
 use super::traps::Trap;
 use super::walk::{Hit, HitKind, Observe, Target, WalkEnd};
 use super::{Session, SessionError, Stop, StopReason};
@@ -430,47 +431,4 @@ impl Session {
             None => Ok(0),
         }
     }
-}
-
-/// The segments that lead from `from` to `to`, when `to` lies ahead of
-/// `from` (a later event, or the same interval with `from`'s path a prefix).
-pub(super) fn remaining(from: &Position, to: &Position) -> Option<Vec<Segment>> {
-    if to.event > from.event {
-        return Some(to.path.clone());
-    }
-    if to.event < from.event {
-        return None;
-    }
-    let k = from.path.len();
-    if k == 0 {
-        return Some(to.path.clone());
-    }
-    if k > to.path.len() || from.path[..k - 1] != to.path[..k - 1] {
-        return None;
-    }
-    let mut rest = Vec::new();
-    // Counts split: the (a+b)-th arrival is the b-th after the a-th.
-    match (from.path[k - 1], to.path[k - 1]) {
-        (a, b) if a == b => {}
-        (Segment::Steps(a), Segment::Steps(b)) if a < b => rest.push(Segment::Steps(b - a)),
-        (Segment::Arrive { pc: p, count: a }, Segment::Arrive { pc: q, count: b })
-            if p == q && a < b =>
-        {
-            rest.push(Segment::Arrive {
-                pc: p,
-                count: b - a,
-            })
-        }
-        (Segment::WatchHit { watch: v, count: a }, Segment::WatchHit { watch: w, count: b })
-            if v == w && a < b =>
-        {
-            rest.push(Segment::WatchHit {
-                watch: w,
-                count: b - a,
-            })
-        }
-        _ => return None,
-    }
-    rest.extend_from_slice(&to.path[k..]);
-    Some(rest)
 }

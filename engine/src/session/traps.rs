@@ -31,8 +31,6 @@ pub enum Trap {
     Paused,
 }
 
-/// The x86 debug-register watchpoints a thread can have.
-pub const MAX_WATCHPOINTS: usize = 4;
 const DR6: usize = 6;
 const DR7: usize = 7;
 

@@ -1,7 +1,7 @@
 //! Lookups in the syscall table by number and by name.
 
+use super::desc::{Disposition, SyscallDesc};
 use super::table::TABLE;
-use super::{Disposition, SyscallDesc};
 
 /// The table row for syscall `nr`, or `None` when the number is not an x86-64
 /// syscall (see [`describe`]).

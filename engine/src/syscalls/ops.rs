@@ -4,8 +4,8 @@
 //! A sub-operation not listed here is a [`SyscallError::UnsupportedOperation`]
 //! naming it: guessing would silently lose data in replay.
 
-use super::regions::{le_u64, Ctx};
-use super::SyscallError;
+use super::ctx::{le_u32, le_u64, Ctx};
+use super::error::SyscallError;
 
 fn unsupported(c: &Ctx<'_>, what: &'static str, value: u64) -> Result<(), SyscallError> {
     Err(SyscallError::UnsupportedOperation {
@@ -147,7 +147,7 @@ pub(super) fn ioctl(c: &mut Ctx<'_>) -> Result<(), SyscallError> {
                 return Ok(());
             }
             let head = c.read(arg, 16)?;
-            let len = u64::from(super::regions::le_u32(&head, 0));
+            let len = u64::from(le_u32(&head, 0));
             let buf = le_u64(&head, 8);
             c.push(arg, 4)?;
             c.push(buf, len)

@@ -5,12 +5,14 @@
 //! (socket address lengths, `msg_controllen`, `handle_bytes`, ...) the value is read
 //! back from tracee memory after the call.
 
+use super::ctx::{le_u32, le_u64, Ctx};
+use super::desc::Disposition;
+use super::error::SyscallError;
+use super::memory::{Region, TraceeMemory};
 use super::names::lookup;
+use super::ops;
+use super::result::{is_error_result, is_restart_code};
 use super::table::nr;
-use super::{
-    is_error_result, ops, Disposition, MemoryError, Region, SyscallError, TraceeMemory,
-    MAX_IOV_COUNT, MAX_REGION_LEN,
-};
 
 // errno values a tracer can see at syscall exit.
 pub(super) const EINTR: i64 = 4;
@@ -19,22 +21,6 @@ pub(super) const EFAULT: i64 = 14;
 pub(super) const EINVAL: i64 = 22;
 pub(super) const ENOSYS: i64 = 38;
 pub(super) const EOVERFLOW: i64 = 75;
-/// Kernel-internal restart codes, visible to a tracer at syscall exit.
-pub(super) const ERESTARTSYS: i64 = 512;
-pub(super) const ERESTARTNOINTR: i64 = 513;
-pub(super) const ERESTARTNOHAND: i64 = 514;
-pub(crate) const ERESTART_RESTARTBLOCK: i64 = 516;
-
-/// Whether a syscall result is one of the kernel-internal restart codes
-/// (-ERESTARTSYS, ...): no program sees them; on the way out the kernel
-/// restarts the call, or turns it into EINTR when it delivers a signal.
-pub fn is_restart_code(result: i64) -> bool {
-    matches!(
-        -result,
-        ERESTARTSYS | ERESTARTNOINTR | ERESTARTNOHAND | ERESTART_RESTARTBLOCK
-    )
-}
-
 // Kernel struct sizes (x86-64).
 const STAT_SIZE: u64 = 144;
 const STATFS_SIZE: u64 = 120;
@@ -58,7 +44,6 @@ const TIMEX_SIZE: u64 = 208;
 const MQ_ATTR_SIZE: u64 = 64;
 const EPOLL_EVENT_SIZE: u64 = 12;
 const POLLFD_SIZE: u64 = 8;
-const IOVEC_SIZE: u64 = 16;
 const MSGHDR_SIZE: u64 = 56;
 const MMSGHDR_SIZE: u64 = 64;
 const CAP_HEADER_SIZE: u64 = 8;
@@ -103,13 +88,7 @@ pub fn output_regions(
         }
         return Err(SyscallError::unsupported_syscall(nr));
     };
-    let mut ctx = Ctx {
-        name: desc.name,
-        args,
-        result,
-        mem,
-        out: Vec::new(),
-    };
+    let mut ctx = Ctx::new(desc.name, args, result, mem);
     if is_error_result(result) {
         failed_call(&mut ctx, nr)?;
     } else if desc.disposition == Disposition::Unsupported {
@@ -117,7 +96,7 @@ pub fn output_regions(
     } else {
         successful_call(&mut ctx, nr)?;
     }
-    Ok(ctx.out)
+    Ok(ctx.into_regions())
 }
 
 /// The memory a successful write-like syscall took its `result` bytes from:
@@ -130,185 +109,17 @@ pub(super) fn source_regions(
     result: i64,
     mem: &dyn TraceeMemory,
 ) -> Result<Vec<Region>, SyscallError> {
-    let mut ctx = Ctx {
-        name,
-        args,
-        result,
-        mem,
-        out: Vec::new(),
-    };
+    let mut ctx = Ctx::new(name, args, result, mem);
     if iovecs {
         ctx.spread_iov(ctx.arg(1), ctx.arg(2), ctx.count(), false)?;
     } else {
         ctx.push_result(ctx.arg(1))?;
     }
-    Ok(ctx.out)
+    Ok(ctx.into_regions())
 }
 
-/// State shared by the per-syscall rules: the call, tracee memory, and the
-/// regions found so far.
-pub(super) struct Ctx<'a> {
-    pub(super) name: &'static str,
-    pub(super) args: &'a [u64; 6],
-    pub(super) result: i64,
-    mem: &'a dyn TraceeMemory,
-    out: Vec<Region>,
-}
-
+/// Helpers of the rules below that only they need.
 impl Ctx<'_> {
-    pub(super) fn arg(&self, index: usize) -> u64 {
-        self.args.get(index).copied().unwrap_or(0)
-    }
-
-    /// The result as a byte or element count. Successful results are never in
-    /// the error range; a negative one outside it is rejected by the size checks.
-    pub(super) fn count(&self) -> u64 {
-        self.result as u64
-    }
-
-    /// Records `len` bytes at `addr`; NULL pointers and empty ranges are skipped.
-    pub(super) fn push(&mut self, addr: u64, len: u64) -> Result<(), SyscallError> {
-        if addr == 0 || len == 0 {
-            return Ok(());
-        }
-        let Some(len_usize) = usize::try_from(len).ok().filter(|l| *l <= MAX_REGION_LEN) else {
-            return Err(SyscallError::RegionTooLarge {
-                syscall: self.name,
-                addr,
-                len,
-                max: MAX_REGION_LEN,
-            });
-        };
-        if addr.checked_add(len).is_none() {
-            return Err(SyscallError::RegionWraps {
-                syscall: self.name,
-                addr,
-                len,
-            });
-        }
-        self.out.push(Region {
-            addr,
-            len: len_usize,
-        });
-        Ok(())
-    }
-
-    /// `count * size` bytes at `addr`, overflow-checked.
-    pub(super) fn push_array(
-        &mut self,
-        addr: u64,
-        count: u64,
-        size: u64,
-    ) -> Result<(), SyscallError> {
-        match count.checked_mul(size) {
-            Some(len) => self.push(addr, len),
-            None if addr == 0 => Ok(()),
-            None => Err(SyscallError::RegionTooLarge {
-                syscall: self.name,
-                addr,
-                len: u64::MAX,
-                max: MAX_REGION_LEN,
-            }),
-        }
-    }
-
-    /// `result` bytes at `addr`.
-    pub(super) fn push_result(&mut self, addr: u64) -> Result<(), SyscallError> {
-        self.push(addr, self.count())
-    }
-
-    pub(super) fn read(&self, addr: u64, len: usize) -> Result<Vec<u8>, SyscallError> {
-        let bytes = self
-            .mem
-            .read_bytes(addr, len)
-            .map_err(|source| SyscallError::Memory {
-                syscall: self.name,
-                source,
-            })?;
-        if bytes.len() < len {
-            return Err(SyscallError::Memory {
-                syscall: self.name,
-                source: MemoryError::Short {
-                    addr,
-                    len,
-                    got: bytes.len(),
-                },
-            });
-        }
-        Ok(bytes)
-    }
-
-    pub(super) fn read_u32(&self, addr: u64) -> Result<u32, SyscallError> {
-        let bytes = self.read(addr, 4)?;
-        Ok(le_u32(&bytes, 0))
-    }
-
-    pub(super) fn read_u64(&self, addr: u64) -> Result<u64, SyscallError> {
-        let bytes = self.read(addr, 8)?;
-        Ok(le_u64(&bytes, 0))
-    }
-
-    fn check_count(&self, what: &'static str, count: u64) -> Result<usize, SyscallError> {
-        match usize::try_from(count) {
-            Ok(n) if n <= MAX_IOV_COUNT => Ok(n),
-            _ => Err(SyscallError::CountTooLarge {
-                syscall: self.name,
-                what,
-                count,
-                max: MAX_IOV_COUNT,
-            }),
-        }
-    }
-
-    /// Spreads `total` bytes over the iovec array at `iov_addr`, in order. With
-    /// `may_truncate` (MSG_TRUNC), `total` may exceed the iovecs' capacity.
-    fn spread_iov(
-        &mut self,
-        iov_addr: u64,
-        iov_count: u64,
-        total: u64,
-        may_truncate: bool,
-    ) -> Result<(), SyscallError> {
-        if total == 0 {
-            return Ok(());
-        }
-        let count = self.check_count("iovec count", iov_count)?;
-        if iov_addr == 0 || count == 0 {
-            return self.inconsistent(format!("{total} bytes but no iovecs"), may_truncate);
-        }
-        let bytes = self.read(iov_addr, count * IOVEC_SIZE as usize)?;
-        let mut left = total;
-        for entry in bytes.chunks_exact(IOVEC_SIZE as usize) {
-            if left == 0 {
-                break;
-            }
-            let base = le_u64(entry, 0);
-            let len = le_u64(entry, 8);
-            let take = len.min(left);
-            self.push(base, take)?;
-            left -= take;
-        }
-        if left > 0 {
-            return self.inconsistent(
-                format!("{left} of {total} bytes do not fit the {count} iovecs"),
-                may_truncate,
-            );
-        }
-        Ok(())
-    }
-
-    fn inconsistent(&self, detail: String, tolerated: bool) -> Result<(), SyscallError> {
-        if tolerated {
-            Ok(())
-        } else {
-            Err(SyscallError::InconsistentResult {
-                syscall: self.name,
-                result: self.result,
-                detail,
-            })
-        }
-    }
-
     /// A socket address the kernel wrote at `addr`, with its length at `len_ptr`
     /// (a `socklen_t`, updated by the kernel to the full address length).
     fn sockaddr(&mut self, addr: u64, len_ptr: u64) -> Result<(), SyscallError> {
@@ -354,22 +165,6 @@ impl Ctx<'_> {
         }
         Ok(())
     }
-}
-
-pub(super) fn le_u32(bytes: &[u8], offset: usize) -> u32 {
-    let mut word = [0u8; 4];
-    if let Some(src) = bytes.get(offset..offset + 4) {
-        word.copy_from_slice(src);
-    }
-    u32::from_le_bytes(word)
-}
-
-pub(super) fn le_u64(bytes: &[u8], offset: usize) -> u64 {
-    let mut word = [0u8; 8];
-    if let Some(src) = bytes.get(offset..offset + 8) {
-        word.copy_from_slice(src);
-    }
-    u64::from_le_bytes(word)
 }
 
 /// EINTR or one of the restart codes: the call was interrupted by a signal.

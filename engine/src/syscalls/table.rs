@@ -5,14 +5,17 @@
 //! [`nr`] module of per-syscall constants (`nr::read == 0`), so the two can never
 //! disagree. Tests check every entry against `libc::SYS_*`.
 
-use super::{Disposition, SyscallDesc};
+use super::desc::{Disposition, SyscallDesc};
 
 macro_rules! syscall_table {
     ($( $nr:literal $name:ident $disposition:ident $may_block:literal; )*) => {
         /// Syscall numbers (x86-64), named exactly as the kernel names them.
         #[allow(non_upper_case_globals)]
         pub mod nr {
-            $( pub const $name: u64 = $nr; )*
+            $(
+                #[doc = concat!("The x86-64 syscall number of `", stringify!($name), "`.")]
+                pub const $name: u64 = $nr;
+            )*
         }
 
         /// Every syscall the x86-64 kernel knows, sorted by number.

@@ -1,8 +1,9 @@
 //! The bytes a write-like syscall took from the program's memory: what the
 //! recorder digests and replay re-emits for output to stdout/stderr.
 
+use super::error::SyscallError;
+use super::memory::TraceeMemory;
 use super::regions::source_regions;
-use super::{SyscallError, TraceeMemory};
 
 /// The syscalls that write a buffer or an iovec array from memory to a file
 /// descriptor (their data can be re-read from the program's memory).

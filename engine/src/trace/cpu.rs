@@ -48,7 +48,9 @@ pub fn current_cpu_info() -> CpuInfo {
 /// The trace was recorded on a CPU whose CPUID answers differ from this one's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct CpuMismatch {
+    /// The CPU of the recording.
     pub recorded: CpuSummary,
+    /// The CPU replay runs on.
     pub here: CpuSummary,
     /// The first few differing leaves (at most 5).
     pub differences: Vec<LeafDifference>,
@@ -59,9 +61,13 @@ pub struct CpuMismatch {
 /// Vendor, family, model and stepping.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CpuSummary {
+    /// The vendor string (`GenuineIntel`, `AuthenticAMD`).
     pub vendor: String,
+    /// The family, with the extended family added.
     pub family: u32,
+    /// The model, with the extended model added.
     pub model: u32,
+    /// The stepping.
     pub stepping: u32,
 }
 
@@ -69,10 +75,15 @@ pub struct CpuSummary {
 /// absent on that side.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeafDifference {
+    /// The leaf.
     pub leaf: u32,
+    /// The subleaf.
     pub subleaf: u32,
+    /// The register that differs (`"eax"`, ...).
     pub register: &'static str,
+    /// Its value in the recording.
     pub recorded: Option<u32>,
+    /// Its value on this CPU.
     pub here: Option<u32>,
 }
 

@@ -15,7 +15,9 @@ pub struct Regs(pub [u64; 27]);
 /// Bytes the kernel (or the recorder) wrote into tracee memory.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct MemWrite {
+    /// Where the bytes go.
     pub addr: u64,
+    /// The bytes.
     #[serde(with = "serde_bytes_compat")]
     pub bytes: Vec<u8>,
 }
@@ -24,7 +26,9 @@ pub struct MemWrite {
 /// own stdout or stderr; replay re-emits those bytes.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputStream {
+    /// File descriptor 1 of the recorder.
     Stdout,
+    /// File descriptor 2 of the recorder.
     Stderr,
 }
 
@@ -41,7 +45,9 @@ impl std::fmt::Display for OutputStream {
 /// re-emits.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct RecordedOutput {
+    /// Which of the two it went to.
     pub stream: OutputStream,
+    /// How replay finds the bytes again.
     pub bytes: OutputBytes,
 }
 
@@ -51,7 +57,10 @@ pub enum OutputBytes {
     /// Taken from the program's memory (write, writev, pwrite...): replay
     /// re-reads them there and checks them against this CRC-32, so that
     /// different output can never pass as a match.
-    InMemory { crc32: u32 },
+    InMemory {
+        /// CRC-32 of the bytes written.
+        crc32: u32,
+    },
     /// Copied by the kernel from a regular file (sendfile, copy_file_range,
     /// splice): the bytes themselves, read back from that file.
     Copied(#[serde(with = "serde_bytes_compat")] Vec<u8>),
@@ -86,6 +95,7 @@ pub enum SyscallReplay {
     /// fork/vfork/clone/clone3: executed; the child's recorded tid replaces
     /// the real one in the result and in the tid words the kernel wrote.
     Clone {
+        /// The clone flags (`CLONE_*`; fork and vfork as the flags they imply).
         flags: u64,
         /// CLONE_PARENT_SETTID target in the parent.
         parent_tid_addr: Option<u64>,
@@ -117,9 +127,13 @@ pub struct ExecImage {
 /// One file-backed mapping present right after exec.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct ExecMapping {
+    /// First address of the mapping.
     pub start: u64,
+    /// One past its last address.
     pub end: u64,
+    /// Offset of the mapping in the file.
     pub offset: u64,
+    /// Name of the file's copy inside `files/`.
     pub file: String,
 }
 
@@ -131,14 +145,17 @@ pub struct Event {
     /// Registers at the event: at syscall entry for syscalls, at the
     /// delivery point for signals, at the trapping instruction for rdtsc.
     pub regs: Regs,
+    /// What happened.
     pub kind: EventKind,
 }
 
+/// What an [`Event`] records.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub enum EventKind {
     /// The thread entered a syscall that may block and other threads ran
     /// while it was in the kernel; its `Syscall` event follows later.
     SyscallEntered {
+        /// The syscall number.
         nr: u64,
         /// For vfork-style clones, recorded once the child exists: its tid.
         /// Replay executes the clone here, so the child can run before the
@@ -147,11 +164,15 @@ pub enum EventKind {
     },
     /// A completed syscall.
     Syscall {
+        /// The syscall number.
         nr: u64,
+        /// Its six argument registers at entry.
         args: [u64; 6],
+        /// Its raw result (rax at exit; `-errno` for a failure).
         result: i64,
         /// Memory the kernel wrote (emulated syscalls only).
         writes: Vec<MemWrite>,
+        /// How replay re-enacts it.
         replay: SyscallReplay,
         /// Set when the syscall wrote to the recorder's stdout/stderr.
         output: Option<RecordedOutput>,
@@ -159,6 +180,7 @@ pub enum EventKind {
     /// A signal delivered to the thread at this point (the thread's handler
     /// runs, or the default action is taken).
     Signal {
+        /// The signal number.
         signo: i32,
         /// The raw 128-byte siginfo.
         #[serde(with = "serde_bytes_compat")]
@@ -167,11 +189,17 @@ pub enum EventKind {
         synchronous: bool,
     },
     /// A trapped rdtsc/rdtscp: the recorded counter value (and TSC_AUX).
-    Rdtsc { tsc: u64, aux: Option<u32> },
+    Rdtsc {
+        /// The time-stamp counter the instruction read.
+        tsc: u64,
+        /// `TSC_AUX` for rdtscp; `None` for rdtsc.
+        aux: Option<u32>,
+    },
     /// The recorder stopped the thread in the middle of user code (it ran too
     /// long without an event while a signal was pending or another thread
     /// was ready). Replay stops at the first execution of `regs.rip` where
-    /// registers, extended state and memory all match (DESIGN §5).
+    /// registers, extended state and memory all match (see
+    /// docs/architecture.md, "Positions and checkpoints in software mode").
     Interrupt {
         /// The 512-byte FXSAVE area (x87, SSE registers, MXCSR).
         #[serde(with = "serde_bytes_compat")]
@@ -183,7 +211,12 @@ pub enum EventKind {
     /// process's writable memory (`digest::writable_memory_digest`): replay
     /// compares its own, so memory that differs without ever reaching a
     /// register or an output is still a divergence.
-    MemoryCheck { nr: u64, memory_digest: u32 },
+    MemoryCheck {
+        /// The syscall about to run (exit_group).
+        nr: u64,
+        /// CRC-32 of the process's writable memory at that entry.
+        memory_digest: u32,
+    },
 }
 
 /// Written as the last frame of a complete recording.
@@ -195,42 +228,62 @@ pub struct RecordingEnd {
     pub event_count: u64,
 }
 
-/// Progress counting used while recording (see DESIGN §5).
+/// Progress counting used while recording (see docs/architecture.md, "Positions and
+/// checkpoints in software mode").
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProgressMode {
+    /// No hardware counter: positions are event boundaries plus paths.
     Software,
+    /// Counting retired conditional branches with the PMU (not written yet).
     Pmu,
 }
 
 /// One CPUID leaf as returned by the CPU the recording was made on.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CpuidLeaf {
+    /// The leaf asked for (eax).
     pub leaf: u32,
+    /// The subleaf asked for (ecx).
     pub subleaf: u32,
+    /// The eax the CPU returned.
     pub eax: u32,
+    /// The ebx the CPU returned.
     pub ebx: u32,
+    /// The ecx the CPU returned.
     pub ecx: u32,
+    /// The edx the CPU returned.
     pub edx: u32,
 }
 
+/// The CPU a recording was made on: what replay compares with its own CPU.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct CpuInfo {
+    /// The vendor string (`GenuineIntel`, `AuthenticAMD`).
     pub vendor: String,
+    /// The family, with the extended family added.
     pub family: u32,
+    /// The model, with the extended model added.
     pub model: u32,
+    /// The stepping.
     pub stepping: u32,
+    /// The CPUID leaves that matter for replay, with per-core fields masked.
     pub leaves: Vec<CpuidLeaf>,
 }
 
 /// Describes the recorded run. Stored in the trace's `header` file.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Header {
+    /// The [`FORMAT_VERSION`] the trace was written with.
     pub format_version: u32,
+    /// The CPU the recording was made on.
     pub cpu: CpuInfo,
+    /// How progress was counted.
     pub progress_mode: ProgressMode,
+    /// The program's arguments, `argv[0]` first.
     pub argv: Vec<String>,
     /// Environment as `KEY=VALUE` strings, in order.
     pub env: Vec<String>,
+    /// The directory the program started in.
     pub cwd: String,
     /// Path of the executable as resolved when recording started.
     pub executable: String,
@@ -246,7 +299,9 @@ pub struct Header {
 /// survive exec).
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct InitialSignals {
+    /// The blocked signals.
     pub blocked: u64,
+    /// The signals whose action is SIG_IGN.
     pub ignored: u64,
 }
 

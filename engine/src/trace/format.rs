@@ -18,7 +18,9 @@ pub const EVENTS_FILE: &str = "events";
 /// Name of the directory of copied files inside a trace directory.
 pub const FILES_DIR: &str = "files";
 
+/// The first bytes of the header file.
 pub const HEADER_MAGIC: &[u8; 8] = b"RWNDHDR\0";
+/// The first bytes of the events file.
 pub const EVENTS_MAGIC: &[u8; 8] = b"RWNDEVT\0";
 
 /// magic + version + payload length + crc.

@@ -1,7 +1,7 @@
 //! The on-disk trace container: a directory holding `header` (the recorded
 //! run's description), `events` (the event stream in checksummed,
 //! zstd-compressed frames) and `files/` (copies of mapped files). See
-//! [`format`] for the byte layout.
+//! [`format`](mod@format) for the byte layout.
 
 pub mod cpu;
 mod error;

@@ -34,10 +34,12 @@ impl TraceReader {
         })
     }
 
+    /// The trace's header: how the recorded run was started.
     pub fn header(&self) -> &Header {
         &self.header
     }
 
+    /// The trace directory.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -194,9 +196,6 @@ fn open_events(path: &Path) -> Result<BufReader<File>, TraceError> {
     Ok(r)
 }
 
-/// The events of a trace, decoded one frame at a time.
-///
-/// After an error the stream is over: further calls return `Ok(None)`.
 /// A place in an event stream (see [`EventStream::mark`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StreamMark {
@@ -208,6 +207,9 @@ pub struct StreamMark {
     offset: u64,
 }
 
+/// The events of a trace, decoded one frame at a time.
+///
+/// After an error the stream is over: further calls return `Ok(None)`.
 pub struct EventStream {
     path: PathBuf,
     reader: BufReader<File>,

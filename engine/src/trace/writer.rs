@@ -157,7 +157,7 @@ impl TraceWriter {
         self.event_count
     }
 
-    /// Copies the file opened from `src` into `files/` (see [`FileStore`]'s
+    /// Copies the file opened from `src` into `files/` (see `FileStore`'s
     /// rules: deduplicated by identity and by content, reflinked when the
     /// filesystem can) and returns its name relative to `files/`.
     pub fn copy_file(&mut self, src: &Path, display_name: &str) -> Result<String, TraceError> {

@@ -1,7 +1,7 @@
 //! Tracee memory through /proc/PID/mem: fast bulk access that, like ptrace
 //! itself, may write to read-only pages.
 
-use super::TraceeError;
+use super::error::TraceeError;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 
@@ -12,6 +12,7 @@ pub struct ProcMem {
 }
 
 impl ProcMem {
+    /// Opens the memory of process `pid` for reading and writing.
     pub fn open(pid: i32) -> Result<ProcMem, TraceeError> {
         let file = OpenOptions::new()
             .read(true)
@@ -26,16 +27,19 @@ impl ProcMem {
         Ok(ProcMem { pid, file })
     }
 
+    /// The process this handle reads.
     pub fn pid(&self) -> i32 {
         self.pid
     }
 
+    /// Exactly `len` bytes at `addr`.
     pub fn read(&self, addr: u64, len: usize) -> Result<Vec<u8>, TraceeError> {
         let mut buf = vec![0u8; len];
         self.read_into(addr, &mut buf)?;
         Ok(buf)
     }
 
+    /// Fills `buf` with the bytes at `addr`.
     pub fn read_into(&self, addr: u64, buf: &mut [u8]) -> Result<(), TraceeError> {
         self.file
             .read_exact_at(buf, addr)
@@ -47,12 +51,14 @@ impl ProcMem {
             })
     }
 
+    /// The little-endian 64-bit word at `addr`.
     pub fn read_u64(&self, addr: u64) -> Result<u64, TraceeError> {
         let mut b = [0u8; 8];
         self.read_into(addr, &mut b)?;
         Ok(u64::from_le_bytes(b))
     }
 
+    /// Writes all of `bytes` at `addr`, read-only pages included.
     pub fn write(&self, addr: u64, bytes: &[u8]) -> Result<(), TraceeError> {
         self.file
             .write_all_at(bytes, addr)

@@ -1,7 +1,7 @@
 //! Raw ptrace requests. Written over libc rather than nix because nix's
 //! `Signal` cannot represent real-time signals, which tracees may receive.
 
-use super::TraceeError;
+use super::error::TraceeError;
 use crate::trace::Regs;
 
 /// The result of a ptrace call, or its errno as a TraceeError.
@@ -50,6 +50,7 @@ pub fn resume(tid: i32, how: Resume, signal: i32) -> Result<(), TraceeError> {
     check(op, tid, ret).map(|_| ())
 }
 
+/// Sets the `PTRACE_O_*` options of thread `tid`.
 pub fn set_options(tid: i32, options: libc::c_int) -> Result<(), TraceeError> {
     // SAFETY: PTRACE_SETOPTIONS takes the option bits in `data`, no pointers.
     let ret = unsafe {
@@ -63,6 +64,7 @@ pub fn set_options(tid: i32, options: libc::c_int) -> Result<(), TraceeError> {
     check("SETOPTIONS", tid, ret).map(|_| ())
 }
 
+/// The general registers of stopped thread `tid`.
 pub fn get_regs(tid: i32) -> Result<Regs, TraceeError> {
     let mut raw = std::mem::MaybeUninit::<libc::user_regs_struct>::uninit();
     // SAFETY: PTRACE_GETREGS writes exactly one user_regs_struct to `raw`.
@@ -73,6 +75,7 @@ pub fn get_regs(tid: i32) -> Result<Regs, TraceeError> {
     Ok(super::regs::from_user_regs(&raw))
 }
 
+/// Sets the general registers of stopped thread `tid`.
 pub fn set_regs(tid: i32, regs: &Regs) -> Result<(), TraceeError> {
     let raw = super::regs::to_user_regs(regs);
     // SAFETY: PTRACE_SETREGS reads one user_regs_struct from `raw`, which lives across the call.
@@ -99,6 +102,8 @@ pub fn get_siginfo(tid: i32) -> Result<Option<[u8; 128]>, TraceeError> {
     Ok(Some(info))
 }
 
+/// Replaces the siginfo of the signal thread `tid` is stopped for with `info`
+/// (at most 128 bytes; the rest is zero).
 pub fn set_siginfo(tid: i32, info: &[u8]) -> Result<(), TraceeError> {
     let mut buf = [0u8; 128];
     let n = info.len().min(128);
@@ -108,6 +113,7 @@ pub fn set_siginfo(tid: i32, info: &[u8]) -> Result<(), TraceeError> {
     check("SETSIGINFO", tid, ret).map(|_| ())
 }
 
+/// The message of a `PTRACE_EVENT_*` stop (the new thread's id for a clone, ...).
 pub fn get_event_msg(tid: i32) -> Result<u64, TraceeError> {
     let mut msg: libc::c_ulong = 0;
     // SAFETY: PTRACE_GETEVENTMSG writes one unsigned long to `msg`.
@@ -119,12 +125,17 @@ pub fn get_event_msg(tid: i32) -> Result<u64, TraceeError> {
 /// Whether a syscall-stop is at entry or exit (PTRACE_GET_SYSCALL_INFO).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SyscallInfoOp {
+    /// A syscall-entry stop.
     Entry,
+    /// A syscall-exit stop.
     Exit,
+    /// A seccomp stop (`PTRACE_EVENT_SECCOMP`).
     Seccomp,
+    /// Not a syscall stop.
     Other,
 }
 
+/// Which kind of syscall stop thread `tid` is in.
 pub fn get_syscall_info_op(tid: i32) -> Result<SyscallInfoOp, TraceeError> {
     let mut info = std::mem::MaybeUninit::<libc::ptrace_syscall_info>::zeroed();
     let size = std::mem::size_of::<libc::ptrace_syscall_info>();

@@ -37,29 +37,46 @@ const fn const_str_eq(a: &str, b: &str) -> bool {
 }
 
 impl Regs {
+    /// Index of r10, the fourth syscall argument.
     pub const R10: usize = reg_index("r10");
+    /// Index of r11, where the `syscall` instruction saves rflags.
     pub const R11: usize = reg_index("r11");
+    /// Index of r8, the fifth syscall argument.
     pub const R8: usize = reg_index("r8");
+    /// Index of r9, the sixth syscall argument.
     pub const R9: usize = reg_index("r9");
+    /// Index of rax, a syscall's number at entry and its result at exit.
     pub const RAX: usize = reg_index("rax");
+    /// Index of rcx, where the `syscall` instruction saves the return address.
     pub const RCX: usize = reg_index("rcx");
+    /// Index of rdx, the third syscall argument.
     pub const RDX: usize = reg_index("rdx");
+    /// Index of rsi, the second syscall argument.
     pub const RSI: usize = reg_index("rsi");
+    /// Index of rdi, the first syscall argument.
     pub const RDI: usize = reg_index("rdi");
+    /// Index of orig_rax, the number of the syscall the kernel is making or restarting.
     pub const ORIG_RAX: usize = reg_index("orig_rax");
+    /// Index of rip, the instruction pointer.
     pub const RIP: usize = reg_index("rip");
+    /// Index of eflags.
     pub const EFLAGS: usize = reg_index("eflags");
+    /// Index of rsp, the stack pointer.
     pub const RSP: usize = reg_index("rsp");
 
+    /// The instruction pointer.
     pub fn rip(&self) -> u64 {
         self.0[Self::RIP]
     }
+    /// The stack pointer.
     pub fn rsp(&self) -> u64 {
         self.0[Self::RSP]
     }
+    /// rax: a syscall's number at entry, its result at exit.
     pub fn rax(&self) -> u64 {
         self.0[Self::RAX]
     }
+    /// The syscall number the kernel keeps for the syscall being made or restarted.
     pub fn orig_rax(&self) -> u64 {
         self.0[Self::ORIG_RAX]
     }
@@ -85,6 +102,7 @@ impl Regs {
         self.0[Self::RIP] += len;
     }
 
+    /// Sets the six syscall argument registers in order (rdi, rsi, rdx, r10, r8, r9).
     pub fn set_syscall_args(&mut self, args: &[u64; 6]) {
         self.0[Self::RDI] = args[0];
         self.0[Self::RSI] = args[1];
@@ -98,8 +116,11 @@ impl Regs {
 /// One register that differs between recording and replay.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RegDiff {
+    /// The register's name (`"rax"`).
     pub name: &'static str,
+    /// Its recorded value.
     pub recorded: u64,
+    /// Its value in the replay.
     pub replayed: u64,
 }
 

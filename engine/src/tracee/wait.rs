@@ -1,6 +1,6 @@
 //! waitpid and the decoding of wait statuses into tracee stops.
 
-use super::TraceeError;
+use super::error::TraceeError;
 
 /// Why a tracee stopped or ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,9 +17,12 @@ pub enum Stop {
     Signal(i32),
 }
 
+/// A stop that waitpid reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WaitResult {
+    /// The thread that stopped or ended.
     pub tid: i32,
+    /// How.
     pub stop: Stop,
 }
 
@@ -113,6 +116,7 @@ impl WaitAlarm {
         libc::SIGRTMAX() - 1
     }
 
+    /// Sets up the alarm for this thread, disarmed, with its signal blocked.
     pub fn new() -> Result<WaitAlarm, TraceeError> {
         let sig = Self::signal();
         // SAFETY: installs a handler that does nothing, without SA_RESTART so
@@ -178,6 +182,7 @@ impl WaitAlarm {
         self.armed = true;
     }
 
+    /// Stops the ticks.
     pub fn disarm(&mut self) {
         if self.armed {
             self.set(std::time::Duration::ZERO);
