@@ -327,3 +327,37 @@ fn dap_logs_have_no_colour_escapes_off_a_terminal() {
     assert!(stderr.contains("WARN"), "no log line to check:\n{stderr}");
     assert!(!stderr.contains('\x1b'), "colour escapes in:\n{stderr:?}");
 }
+
+/// On a terminal, a recording that runs longer than a second shows one
+/// updating status line (events, elapsed) on stderr, cleared at the end;
+/// off a terminal there is none.
+#[test]
+fn long_recording_shows_a_status_line_on_a_terminal_only() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipping: `script` (util-linux) is not installed to give rewind a terminal");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    // Two seconds or more of recording (300 fork+exec), well past the one
+    // second the line waits for.
+    let work = "i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i+1)); done";
+    let trace = tmp.path().join("on-tty");
+    let command = format!(
+        "{} record -o {} -- sh -c '{work}'",
+        env!("CARGO_BIN_EXE_rewind"),
+        trace.display()
+    );
+    let out = support::run_bounded("script", &["-qec", &command, "/dev/null"]);
+    let text = out.stdout_text();
+    assert_eq!(out.code, Some(0), "{text}");
+    assert!(text.contains("rewind: recording: "), "{text:?}");
+    assert!(text.contains(" events, "), "{text:?}");
+    assert!(text.contains("\r\x1b[K"), "the line is cleared: {text:?}");
+    let (plain, _) = record(tmp.path(), &["sh", "-c", work], b"");
+    assert_eq!(plain.code, Some(0), "{}", plain.stderr_text());
+    assert!(
+        !plain.stderr_text().contains("rewind: recording: "),
+        "{}",
+        plain.stderr_text()
+    );
+}

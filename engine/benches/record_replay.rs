@@ -4,6 +4,8 @@
 //! ratio is the baseline that in-process syscall buffering must beat), plus
 //! trace bytes per event. Prints figures; asserts nothing.
 
+#![allow(clippy::unwrap_used)] // a test crate: a failed unwrap is a failed test
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -3,6 +3,8 @@
 //! single-step latency, a reverse-continue across a million instructions,
 //! and the memory held by 32 checkpoints. Prints figures; asserts nothing.
 
+#![allow(clippy::unwrap_used)] // a test crate: a failed unwrap is a failed test
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

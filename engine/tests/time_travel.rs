@@ -2,6 +2,8 @@
 //! random sequences of forward and backward operations must each land on
 //! the state the oracle predicts, with identical registers.
 
+#![allow(clippy::unwrap_used)] // a test crate: a failed unwrap is a failed test
+
 mod support;
 
 use rewind_engine::session::{Session, StopReason};

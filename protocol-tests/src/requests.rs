@@ -55,9 +55,16 @@ fn movement(thread: i64, granularity: Option<&str>) -> Value {
 impl DapClient {
     /// `initialize` as an editor sends it; returns the capabilities.
     pub async fn initialize(&mut self) -> Result<Value> {
-        self.request_ok(
-            "initialize",
-            json!({
+        self.initialize_with(&serde_json::Map::new()).await
+    }
+
+    /// `initialize` with `extra` arguments replacing or adding to an
+    /// editor's (e.g. `supportsProgressReporting: true`).
+    pub async fn initialize_with(
+        &mut self,
+        extra: &serde_json::Map<String, Value>,
+    ) -> Result<Value> {
+        let mut arguments = json!({
                 "clientID": "rewind-protocol-tests",
                 "clientName": "rewind protocol tests",
                 "adapterID": "rewind",
@@ -71,9 +78,11 @@ impl DapClient {
                 "supportsMemoryReferences": true,
                 "supportsProgressReporting": false,
                 "supportsInvalidatedEvent": true,
-            }),
-        )
-        .await
+        });
+        for (k, v) in extra {
+            arguments[k] = v.clone();
+        }
+        self.request_ok("initialize", arguments).await
     }
 
     /// `launch` with arbitrary arguments (see docs/dap.md: program, args, cwd, env,

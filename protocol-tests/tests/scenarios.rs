@@ -73,6 +73,8 @@ scenarios! {
     mt_small_threads => "mt_small_threads.json",
     optional_arguments => "optional_arguments.json",
     pause => "pause.json",
+    progress => "progress.json",
+    progress_recording => "progress_recording.json",
     repl_commands => "repl_commands.json",
     restart_frame => "restart_frame.json",
     restart_terminate_disconnect => "restart_terminate_disconnect.json",

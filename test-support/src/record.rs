@@ -24,6 +24,7 @@ pub fn options(exe: &Path, args: &[&str], cwd: &Path, trace_dir: &Path) -> Recor
         stdio: None,
         signals: rewind_engine::spawn::inheritable_signals(),
         cancel: None,
+        events_recorded: None,
     }
 }
 

@@ -1,5 +1,7 @@
 //! Breakpoint addresses for lines and functions agree with gdb's `break` on the fixtures.
 
+#![allow(clippy::unwrap_used)] // a test crate: a failed unwrap is a failed test
+
 mod support;
 
 use rewind_debuginfo::Program;

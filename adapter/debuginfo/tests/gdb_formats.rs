@@ -2,6 +2,8 @@
 //! separate debug file found through `.gnu_debuglink`, each compared with gdb on the
 //! same binary. The variants of loop.c are compiled here into a temporary directory.
 
+#![allow(clippy::unwrap_used)] // a test crate: a failed unwrap is a failed test
+
 mod support;
 
 use rewind_debuginfo::Program;

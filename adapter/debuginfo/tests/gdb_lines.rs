@@ -1,6 +1,8 @@
 //! Address -> line agrees with gdb's `info line *ADDR` (line, start and end of the row)
 //! for every address of the fixtures' functions.
 
+#![allow(clippy::unwrap_used)] // a test crate: a failed unwrap is a failed test
+
 mod support;
 
 use rewind_debuginfo::Program;

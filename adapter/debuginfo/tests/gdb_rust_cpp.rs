@@ -2,6 +2,8 @@
 //! with what the fixture itself prints with `{:?}` (gdb 13 cannot print most of them:
 //! it hits an internal error on this rustc's enum DWARF).
 
+#![allow(clippy::unwrap_used)] // a test crate: a failed unwrap is a failed test
+
 mod support;
 
 use rewind_debuginfo::{Frame, Program};

@@ -1,6 +1,8 @@
 //! Stacks and variables at a live stop agree with gdb stopped at the same breakpoint:
 //! `bt` functions and lines, `info args`, `info locals` and printed values.
 
+#![allow(clippy::unwrap_used)] // a test crate: a failed unwrap is a failed test
+
 mod support;
 
 use rewind_debuginfo::{Frame, Program, VariableKind};

@@ -6,6 +6,7 @@ pub(crate) mod dump;
 pub(crate) mod paths;
 mod record;
 mod replay;
+mod status;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -4,10 +4,13 @@ use anyhow::{Context, Result};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 use rewind_engine::record::{self, RecordError, RecordOptions};
 
 use super::paths;
+use super::status::StatusLine;
 
 pub fn run(output: Option<PathBuf>, program: Vec<String>) -> Result<ExitCode> {
     let name = &program[0];
@@ -31,6 +34,7 @@ pub fn run(output: Option<PathBuf>, program: Vec<String>) -> Result<ExitCode> {
             String::from_utf8_lossy(&kv).into_owned()
         })
         .collect();
+    let events = Arc::new(AtomicU64::new(0));
     let opts = RecordOptions {
         exe: exe.to_string_lossy().into_owned(),
         argv: program.clone(),
@@ -40,8 +44,12 @@ pub fn run(output: Option<PathBuf>, program: Vec<String>) -> Result<ExitCode> {
         stdio: None,
         signals: rewind_engine::spawn::inheritable_signals(),
         cancel: None,
+        events_recorded: Some(events.clone()),
     };
-    let summary = match record::record(&opts) {
+    let status = StatusLine::start("recording", events);
+    let recorded = record::record(&opts);
+    drop(status);
+    let summary = match recorded {
         Ok(summary) => summary,
         Err(RecordError::ExecFailed { path, source }) => {
             // Nothing was recorded: no directory is left behind.

@@ -4,11 +4,14 @@ use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 use rewind_engine::replay::{self, ReplayError, UnrecordedOutput};
 use rewind_engine::trace::OutputStream;
 
 use super::paths;
+use super::status::StatusLine;
 
 pub fn run(dir: Option<PathBuf>, check: bool) -> Result<ExitCode> {
     let dir = paths::trace_dir(dir)?;
@@ -19,7 +22,12 @@ pub fn run(dir: Option<PathBuf>, check: bool) -> Result<ExitCode> {
             OutputStream::Stderr => std::io::stderr().lock().write_all(bytes),
         };
     };
-    let summary = match replay::replay_to_end(&dir, &mut sink) {
+    let replayed = Arc::new(AtomicU64::new(0));
+    let status = StatusLine::start("replaying", replayed.clone());
+    let result = replay::Replayer::start(&dir)
+        .and_then(|replayer| replayer.run_to_end_counting(&mut sink, Some(&replayed)));
+    drop(status);
+    let summary = match result {
         Ok(s) => s,
         Err(ReplayError::Divergence(d)) => {
             let _ = std::io::stdout().flush();

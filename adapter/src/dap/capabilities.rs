@@ -21,6 +21,7 @@ pub fn capabilities() -> Value {
         .collect();
     json!({
         "supportsConfigurationDoneRequest": true,
+        "supportsCancelRequest": true,
         "supportsStepBack": true,
         "supportsConditionalBreakpoints": true,
         "supportsHitConditionalBreakpoints": true,

@@ -5,7 +5,7 @@
 //! `pause` and `disconnect` are read while they run.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
@@ -53,6 +53,11 @@ pub struct Connection {
     pub(super) deferred: Vec<Deferred>,
     pub(super) stop_on_entry: bool,
     pub(super) configured: bool,
+    /// The client shows progress events (`supportsProgressReporting`).
+    pub(super) progress_reporting: bool,
+    /// Counts the movements submitted: a progress watcher stops when its
+    /// movement is no longer the one that runs.
+    movement_serial: Arc<AtomicU64>,
 }
 
 impl Default for Connection {
@@ -67,6 +72,8 @@ impl Default for Connection {
             deferred: Vec::new(),
             stop_on_entry: false,
             configured: false,
+            progress_reporting: false,
+            movement_serial: Arc::new(AtomicU64::new(0)),
         }
     }
 }
@@ -77,6 +84,27 @@ fn not_started() -> DapError {
 
 fn engine_gone(e: super::engine_thread::EngineError) -> DapError {
     DapError::Failed(e.to_string())
+}
+
+/// The progress id of a recording.
+pub(super) const RECORDING_PROGRESS: &str = "recording";
+/// The progress ids of movements start with this (then their serial).
+pub(super) const MOVEMENT_PROGRESS: &str = "movement-";
+
+/// What a movement's progress says it does.
+fn movement_title(movement: &Movement) -> &'static str {
+    match movement {
+        Movement::ReverseContinue
+        | Movement::StepBack { .. }
+        | Movement::ReverseStepIn { .. }
+        | Movement::ReverseStepOut { .. }
+        | Movement::RestartFrame { .. } => "Running backwards",
+        Movement::Goto { .. } | Movement::GotoEvent(_) | Movement::GotoPosition { .. } => {
+            "Travelling through the recording"
+        }
+        Movement::Restart => "Going back to the start",
+        _ => "Running",
+    }
 }
 
 pub(super) fn source_path(source: &SourceArg) -> Result<PathBuf, DapError> {
@@ -178,10 +206,26 @@ impl Connection {
     fn start_engine(&mut self, prepared: Prepared) {
         let cancel = prepared.cancel.clone();
         let events = self.events.clone();
+        let recording = Arc::new(AtomicBool::new(true));
+        if self.progress_reporting {
+            let still = recording.clone();
+            let recorded = prepared.events_recorded();
+            super::progress::watch(
+                events.clone(),
+                RECORDING_PROGRESS.into(),
+                format!("Recording {}", prepared.program_name()),
+                move || {
+                    still
+                        .load(Ordering::SeqCst)
+                        .then(|| format!("{} events", recorded.load(Ordering::Relaxed)))
+                },
+            );
+        }
         let task = tokio::spawn(async move {
             let opened = tokio::task::spawn_blocking(move || prepared.open())
                 .await
                 .unwrap_or_else(|e| Err(DapError::Failed(format!("the launch failed: {e}"))));
+            recording.store(false, Ordering::SeqCst);
             match &opened {
                 Ok(_) => {
                     let _ = events.send(DebuggerEvent::Ready);
@@ -237,6 +281,21 @@ impl Handler for Connection {
                         continue;
                     };
                     self.running.store(true, Ordering::SeqCst);
+                    let serial = self.movement_serial.fetch_add(1, Ordering::SeqCst) + 1;
+                    if self.progress_reporting {
+                        let (running, current) =
+                            (self.running.clone(), self.movement_serial.clone());
+                        super::progress::watch(
+                            self.events.clone(),
+                            format!("{MOVEMENT_PROGRESS}{serial}"),
+                            movement_title(&movement).into(),
+                            move || {
+                                (running.load(Ordering::SeqCst)
+                                    && current.load(Ordering::SeqCst) == serial)
+                                    .then(String::new)
+                            },
+                        );
+                    }
                     let running = self.running.clone();
                     let submitted = engine.submit(move |d: &mut Debugger| d.perform(movement));
                     if submitted.is_err() {

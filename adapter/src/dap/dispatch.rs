@@ -12,7 +12,8 @@ use super::handlers::{breakpoints, console, inspect, lifecycle, memory, modules,
 pub(super) async fn dispatch(h: &mut Connection, request: Request) -> Result<Value, DapError> {
     let r = &request;
     match request.command.as_str() {
-        "initialize" => lifecycle::initialize(),
+        "initialize" => lifecycle::initialize(h, r),
+        "cancel" => lifecycle::cancel(h, r),
         "launch" | "attach" => lifecycle::launch(h, r).await,
         "configurationDone" => lifecycle::configuration_done(h).await,
         "pause" => lifecycle::pause(h).await,

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::handlers::{breakpoints, modules, movement};
-use crate::debugger::events::{DebuggerEvent, ModuleChange, OutputStream};
+use crate::debugger::events::{DebuggerEvent, ModuleChange, OutputStream, ProgressPhase};
 
 /// The DAP event (name, body) for `event`.
 pub fn to_dap(event: &DebuggerEvent) -> (&'static str, Value) {
@@ -37,6 +37,17 @@ pub fn to_dap(event: &DebuggerEvent) -> (&'static str, Value) {
             ("module", json!({"reason": reason, "module": body}))
         }
         DebuggerEvent::Exited { code } => ("exited", json!({ "exitCode": code })),
+        DebuggerEvent::Progress { id, phase } => match phase {
+            ProgressPhase::Start { title, cancellable } => (
+                "progressStart",
+                json!({"progressId": id, "title": title, "cancellable": cancellable}),
+            ),
+            ProgressPhase::Update { message } => (
+                "progressUpdate",
+                json!({"progressId": id, "message": message}),
+            ),
+            ProgressPhase::End => ("progressEnd", json!({ "progressId": id })),
+        },
         DebuggerEvent::BreakpointChanged(b) => (
             "breakpoint",
             json!({"reason": "changed", "breakpoint": breakpoints::breakpoint_json(b)}),

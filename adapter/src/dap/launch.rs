@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
 
 use serde::Deserialize;
@@ -52,6 +52,10 @@ pub struct Prepared {
     opening: Opening,
     /// Set to kill the program being recorded (a `disconnect` meanwhile).
     pub cancel: Arc<AtomicBool>,
+    /// Events recorded so far (the recorder counts them as it writes).
+    events_recorded: Arc<AtomicU64>,
+    /// The program as the launch named it.
+    program: String,
 }
 
 /// Checks the arguments and sets the recording up (the program exists and
@@ -68,15 +72,22 @@ pub fn prepare(args: LaunchArguments, opening: Opening) -> Result<Prepared, DapE
         }
     };
     let cancel = Arc::new(AtomicBool::new(false));
+    let events_recorded = Arc::new(AtomicU64::new(0));
     let recording = match trace_dir {
         Some(_) => None,
-        None => Some(prepare_recording(&args, cancel.clone())?),
+        None => Some(prepare_recording(
+            &args,
+            cancel.clone(),
+            events_recorded.clone(),
+        )?),
     };
     Ok(Prepared {
         trace_dir,
         recording,
         opening,
         cancel,
+        events_recorded,
+        program: args.program.clone().unwrap_or_default(),
     })
 }
 
@@ -86,6 +97,16 @@ impl Prepared {
         self.recording.is_some()
     }
 
+    /// The count of events recorded so far, shared with the recorder.
+    pub fn events_recorded(&self) -> Arc<AtomicU64> {
+        self.events_recorded.clone()
+    }
+
+    /// The program as the launch named it.
+    pub fn program_name(&self) -> &str {
+        &self.program
+    }
+
     /// Records (when asked to) and opens the recording on a new engine
     /// thread; blocking.
     pub fn open(self) -> Result<EngineThread<Debugger>, DapError> {
@@ -93,7 +114,7 @@ impl Prepared {
             trace_dir,
             recording,
             opening,
-            cancel: _,
+            ..
         } = self;
         let events = opening.events.clone();
         EngineThread::start(move || {
@@ -138,6 +159,7 @@ struct Recording {
 fn prepare_recording(
     args: &LaunchArguments,
     cancel: Arc<AtomicBool>,
+    events_recorded: Arc<AtomicU64>,
 ) -> Result<Recording, DapError> {
     let name = args.program.clone().unwrap_or_default();
     let cwd = match &args.cwd {
@@ -203,6 +225,7 @@ fn prepare_recording(
             stdio: Some(stdio),
             signals: rewind_engine::spawn::inheritable_signals(),
             cancel: Some(cancel),
+            events_recorded: Some(events_recorded),
         },
         name,
         default_location,

@@ -19,4 +19,5 @@ pub mod error;
 pub mod events;
 mod handlers;
 pub mod launch;
+pub mod progress;
 pub mod server;

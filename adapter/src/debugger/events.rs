@@ -54,6 +54,25 @@ pub struct LoadedModuleView {
     pub debug_path: Option<PathBuf>,
 }
 
+/// A step of long work shown while it runs (a recording, a long movement).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProgressPhase {
+    /// The work has run long enough to be shown.
+    Start {
+        /// What runs ("Recording loop").
+        title: String,
+        /// Whether the client may cancel it.
+        cancellable: bool,
+    },
+    /// How far it got.
+    Update {
+        /// Events so far, time elapsed.
+        message: String,
+    },
+    /// It is over.
+    End,
+}
+
 /// One piece of news for the client.
 #[derive(Debug, Clone)]
 pub enum DebuggerEvent {
@@ -96,6 +115,13 @@ pub enum DebuggerEvent {
     },
     /// A breakpoint changed (typically: its library got loaded).
     BreakpointChanged(BreakpointView),
+    /// Long work's progress.
+    Progress {
+        /// Names the work across its phases (and for `cancel`).
+        id: String,
+        /// Where it stands.
+        phase: ProgressPhase,
+    },
 }
 
 /// Where events go, in order.

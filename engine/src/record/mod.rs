@@ -89,6 +89,9 @@ pub struct RecordOptions {
     /// Set from another thread to kill the program and stop recording
     /// (checked at every stop and at least every time slice).
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Kept equal to the number of events written so far, for a caller that
+    /// shows progress from another thread.
+    pub events_recorded: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// The result of a finished recording.
@@ -150,6 +153,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordSummary, RecordError> {
     let alarm = WaitAlarm::new()?;
     let mut rec = Recorder::new(writer, pid, opts.exe.clone(), alarm);
     rec.cancel = opts.cancel.clone();
+    rec.events_recorded = opts.events_recorded.clone();
     let result = rec.run();
     if result.is_err() {
         rec.kill_all();
@@ -196,6 +200,7 @@ pub(crate) struct Recorder {
     writes_in_flight: HashMap<FileId, i32>,
     last_flush: Instant,
     cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    events_recorded: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl Recorder {
@@ -232,6 +237,7 @@ impl Recorder {
             writes_in_flight: HashMap::new(),
             last_flush: Instant::now(),
             cancel: None,
+            events_recorded: None,
         }
     }
 
@@ -260,6 +266,12 @@ impl Recorder {
             request.after_event = true;
         }
         self.writer.append(&event)?;
+        if let Some(count) = &self.events_recorded {
+            count.store(
+                self.writer.event_count(),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
         if matches!(event.kind, EventKind::Syscall { .. }) {
             self.release_write(event.tid)?;
         }

@@ -203,8 +203,22 @@ impl Replayer {
     }
 
     /// Replays to the end of the recording and lets the program finish.
-    pub fn run_to_end(mut self, sink: &mut OutputSink) -> Result<ReplaySummary, ReplayError> {
-        while self.step_event(sink)? {}
+    pub fn run_to_end(self, sink: &mut OutputSink) -> Result<ReplaySummary, ReplayError> {
+        self.run_to_end_counting(sink, None)
+    }
+
+    /// [`Replayer::run_to_end`], keeping `replayed` equal to the number of
+    /// events replayed so far (for progress shown from another thread).
+    pub fn run_to_end_counting(
+        mut self,
+        sink: &mut OutputSink,
+        replayed: Option<&std::sync::atomic::AtomicU64>,
+    ) -> Result<ReplaySummary, ReplayError> {
+        while self.step_event(sink)? {
+            if let Some(count) = replayed {
+                count.store(self.index, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
         let recorded_exit = self.stream.end().map(|e| e.exit_code);
         if recorded_exit.is_some() {
             self.finish_threads()?;

@@ -128,14 +128,19 @@ pub(super) async fn check_frame(
     Ok(())
 }
 
-/// The `start` step: initialize, launch (without waiting: the response may
+/// The `start` step: initialize (with the `initialize` object's arguments
+/// added), launch (without waiting: the response may
 /// follow `initialized`), wait for `initialized`, set breakpoints, configurationDone,
 /// then the launch response.
 pub(super) async fn start(session: &mut Session, spec: &Value) -> StepResult {
     let fields = spec.as_object().cloned().unwrap_or_default();
     let client = &mut session.client;
     let err = |e: ClientError| e.to_string();
-    client.initialize().await.map_err(err)?;
+    match fields.get("initialize") {
+        Some(Value::Object(extra)) => client.initialize_with(extra).await,
+        _ => client.initialize().await,
+    }
+    .map_err(err)?;
     let attach = fields
         .get("attach")
         .and_then(Value::as_bool)

@@ -34,6 +34,7 @@ pub const START_KEYS: &[&str] = &[
     "launch",
     "trace",
     "attach",
+    "initialize",
 ];
 
 /// One step and the JSON it came from (shown when it fails).

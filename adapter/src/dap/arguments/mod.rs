@@ -29,6 +29,21 @@ impl From<BreakpointOptions> for Options {
     }
 }
 
+/// What `initialize` says of the client (only what rewind uses).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct InitializeArgs {
+    #[serde(default)]
+    pub(super) supports_progress_reporting: bool,
+}
+
+/// `cancel`: a request or a progress to cancel.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CancelArgs {
+    pub(super) progress_id: Option<String>,
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct ThreadArgs {

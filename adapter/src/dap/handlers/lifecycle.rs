@@ -5,15 +5,33 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::dap::arguments::{CancelArgs, InitializeArgs};
 use crate::dap::capabilities::capabilities;
-use crate::dap::connection::{Connection, Deferred, EngineState};
+use crate::dap::connection::{
+    Connection, Deferred, EngineState, MOVEMENT_PROGRESS, RECORDING_PROGRESS,
+};
 use crate::dap::envelope::{DapError, Request};
 use crate::dap::launch::{self, LaunchArguments, Opening};
 use crate::debugger::events::DebuggerEvent;
 use crate::debugger::movement::Movement;
 
-pub fn initialize() -> Result<Value, DapError> {
+pub fn initialize(h: &mut Connection, request: &Request) -> Result<Value, DapError> {
+    let a: InitializeArgs = request.parse_arguments()?;
+    h.progress_reporting = a.supports_progress_reporting;
     Ok(capabilities())
+}
+
+/// `cancel` of a progress: a movement pauses; a recording stops as on
+/// `disconnect` (the program is killed, the launch ends). Requests are
+/// answered at once, so there is no request to cancel.
+pub fn cancel(h: &mut Connection, request: &Request) -> Result<Value, DapError> {
+    let a: CancelArgs = request.parse_arguments()?;
+    match a.progress_id.as_deref() {
+        Some(RECORDING_PROGRESS) => h.cancel_recording(),
+        Some(id) if id.starts_with(MOVEMENT_PROGRESS) => h.pause_if_running(),
+        _ => {}
+    }
+    Ok(Value::Null)
 }
 
 pub async fn launch(h: &mut Connection, request: &Request) -> Result<Value, DapError> {
