@@ -2,6 +2,8 @@
 //! traces, a wrong version, a missing file copy, missing or non-executable
 //! programs, a recorder killed mid-run.
 
+#![allow(clippy::unwrap_used)] // a test crate: a failed unwrap is a failed test
+
 mod support;
 
 use rewind_test_support::{fixture, fixture_arg};

@@ -1,6 +1,8 @@
 //! The CLI's contract: where recordings go, `latest`, exit statuses, dump,
 //! and how a divergence is reported.
 
+#![allow(clippy::unwrap_used)] // a test crate: a failed unwrap is a failed test
+
 mod support;
 
 use rewind_test_support::fixture_arg;

@@ -6,6 +6,8 @@
 //! program (both without address randomisation, so addresses agree) and compare the
 //! source-level stack and variable values with gdb's, and with the program's output.
 
+#![allow(clippy::unwrap_used)] // a test crate: a failed unwrap is a failed test
+
 // The DAP server uses more of these modules than these tests do.
 #[allow(dead_code)]
 #[path = "../src/debugger/mappings.rs"]

@@ -1,6 +1,8 @@
 //! Every fixture: record, then `replay --check` reproduces its output and
 //! exit status exactly — three times each, to catch flakiness.
 
+#![allow(clippy::unwrap_used)] // a test crate: a failed unwrap is a failed test
+
 mod support;
 
 use rewind_test_support::fixture_arg;

@@ -1,5 +1,7 @@
 //! Programs no one here wrote: recorded and replayed exactly.
 
+#![allow(clippy::unwrap_used)] // a test crate: a failed unwrap is a failed test
+
 mod support;
 
 use support::record_and_replay;

@@ -13,7 +13,9 @@ pub enum FixtureError {
     /// `bash fixtures/build.sh` could not be started.
     #[error("cannot run {}: {source}", script.display())]
     Spawn {
+        /// The build script.
         script: PathBuf,
+        /// Why it could not be started.
         #[source]
         source: std::io::Error,
     },
@@ -22,7 +24,12 @@ pub enum FixtureError {
         "building the fixtures failed ({status}); fixtures/build.sh printed:\n{log}\n\
          (the fixtures need gcc, g++, make, musl-gcc and rustc)"
     )]
-    Build { status: ExitStatus, log: String },
+    Build {
+        /// How the build script exited.
+        status: ExitStatus,
+        /// What it printed.
+        log: String,
+    },
 }
 
 /// The workspace root (the parent of this crate).

@@ -8,7 +8,9 @@ use std::process::Command;
 /// What one gdb run printed.
 #[derive(Debug, Clone)]
 pub struct GdbOutput {
+    /// gdb's standard output.
     pub stdout: String,
+    /// gdb's standard error (warnings, errors of commands).
     pub stderr: String,
 }
 

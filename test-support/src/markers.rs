@@ -7,22 +7,33 @@ use std::path::Path;
 /// Why a marker could not be found.
 #[derive(Debug, thiserror::Error)]
 pub enum MarkerError {
+    /// The source file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The file.
         path: String,
+        /// Why.
         #[source]
         source: std::io::Error,
     },
+    /// A marker name is used twice (markers name one line).
     #[error("marker LINE:{name} appears on lines {first} and {second}")]
     Duplicate {
+        /// The marker.
         name: String,
+        /// Its first line.
         first: u32,
+        /// The line it appears on again.
         second: u32,
     },
+    /// The file has no marker of that name.
     #[error("no marker LINE:{name} in {path} (markers there: {known})")]
     Missing {
+        /// The marker looked for.
         name: String,
+        /// The file.
         path: String,
+        /// The markers the file does have.
         known: String,
     },
 }

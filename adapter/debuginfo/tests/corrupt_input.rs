@@ -1,7 +1,6 @@
 //! Bad input never panics or hangs: fixtures with corrupted DWARF and CFI, garbage
 //! memory and registers, and malformed expressions.
 
-
 use object::{Object, ObjectSection};
 use rewind_debuginfo::{Memory, MemoryError, Program, Registers, VariableKind, REGISTER_NAMES};
 use rewind_test_support::{fixture, fixture_source, Rng};
