@@ -96,7 +96,8 @@ impl Markers {
 /// `fixtures/` (`"src/loop.c"`) or an absolute one. Fails the test, saying
 /// why, when the file cannot be read or has no such marker.
 pub fn marker_line(source: impl AsRef<Path>, name: &str) -> u32 {
-    try_marker_line(&crate::fixture_source(source), name).unwrap_or_else(|e| panic!("{e}"))
+    try_marker_line(&crate::fixtures::fixture_source(source), name)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// [`marker_line`] of the file at `path`, as a `Result`.
@@ -146,7 +147,7 @@ mod tests {
     fn every_fixture_source_has_well_formed_markers() {
         let mut checked = 0;
         for dir in ["src", "rust", "lib"] {
-            let dir = crate::fixture_source(dir);
+            let dir = crate::fixtures::fixture_source(dir);
             for entry in std::fs::read_dir(&dir).unwrap() {
                 let path = entry.unwrap().path();
                 if path.is_file() {
@@ -160,7 +161,7 @@ mod tests {
 
     #[test]
     fn a_missing_marker_names_the_file_and_the_markers_there() {
-        let path = crate::fixture_source("src/loop.c");
+        let path = crate::fixtures::fixture_source("src/loop.c");
         let err = try_marker_line(&path, "no_such_marker")
             .unwrap_err()
             .to_string();

@@ -2,15 +2,18 @@
 
 use serde_json::{json, Value};
 
+use rewind_engine::signals;
+
 /// The body of the `initialize` response.
 ///
 /// `supportsSetVariable` is advertised so editors offer the action, but a
 /// recording cannot be changed: `setVariable` is refused with a message.
 /// Reverse step-in/step-out are custom requests (DAP has none), not capabilities.
 pub fn capabilities() -> Value {
-    let filters: Vec<Value> = crate::debugger::breakpoints::CRASH_SIGNALS
+    let filters: Vec<Value> = crate::debugger::breakpoint_set::CRASH_SIGNALS
         .iter()
-        .map(|(signal, what)| {
+        .map(|&signo| {
+            let (signal, what) = (signals::name(signo), signals::description(signo));
             json!({
                 "filter": signal,
                 "label": format!("{signal} ({what})"),

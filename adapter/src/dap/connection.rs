@@ -15,7 +15,6 @@ use super::arguments::{SourceArg, ThreadArgs};
 use super::engine_thread::EngineThread;
 use super::envelope::{DapError, Request};
 use super::launch::Prepared;
-use super::server::{Handler, Outbox};
 use crate::debugger::error::DebuggerError;
 use crate::debugger::events::{DebuggerEvent, OutputStream};
 use crate::debugger::movement::Movement;
@@ -47,7 +46,7 @@ pub(super) enum EngineState {
 pub struct Connection {
     pub(super) engine: EngineState,
     pub(super) events: EventSink,
-    events_rx: Option<mpsc::UnboundedReceiver<DebuggerEvent>>,
+    pub(super) events_rx: Option<mpsc::UnboundedReceiver<DebuggerEvent>>,
     pub(super) running: Arc<AtomicBool>,
     pub(super) threads: ThreadsCache,
     pub(super) deferred: Vec<Deferred>,
@@ -252,24 +251,10 @@ impl Connection {
     }
 }
 
-impl Handler for Connection {
-    async fn handle(&mut self, request: Request, out: &Outbox) -> Result<Value, DapError> {
-        if let Some(mut rx) = self.events_rx.take() {
-            // Events reach the client in the order the debugger made them.
-            let out = out.clone();
-            tokio::spawn(async move {
-                while let Some(event) = rx.recv().await {
-                    let (name, body) = super::events::to_dap(&event);
-                    if out.event(name, body).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-        super::dispatch::dispatch(self, request).await
-    }
-
-    fn after_response(&mut self) {
+impl Connection {
+    /// What comes once a response is written: deferred events, the
+    /// recording, the movement.
+    pub(super) fn run_deferred(&mut self) {
         for deferred in std::mem::take(&mut self.deferred) {
             match deferred {
                 Deferred::Event(event) => {

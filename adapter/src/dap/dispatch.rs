@@ -1,4 +1,5 @@
-//! The table of contents of the DAP requests rewind serves: one line per
+//! The table of contents of the DAP requests rewind serves (and the
+//! connection's `Handler` that routes each request through it): one line per
 //! command, naming the handler (in [`super::handlers`], grouped by concern
 //! as the debugger's files are) that carries it out.
 
@@ -7,6 +8,29 @@ use serde_json::Value;
 use super::connection::Connection;
 use super::envelope::{DapError, Request};
 use super::handlers::{breakpoints, console, inspect, lifecycle, memory, modules, movement, watch};
+use super::server::{Handler, Outbox};
+
+impl Handler for Connection {
+    async fn handle(&mut self, request: Request, out: &Outbox) -> Result<Value, DapError> {
+        if let Some(mut rx) = self.events_rx.take() {
+            // Events reach the client in the order the debugger made them.
+            let out = out.clone();
+            tokio::spawn(async move {
+                while let Some(event) = rx.recv().await {
+                    let (name, body) = super::events::to_dap(&event);
+                    if out.event(name, body).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        dispatch(self, request).await
+    }
+
+    fn after_response(&mut self) {
+        self.run_deferred();
+    }
+}
 
 /// Carries out `request` and gives the body of its response.
 pub(super) async fn dispatch(h: &mut Connection, request: Request) -> Result<Value, DapError> {

@@ -1,112 +1,11 @@
 //! The recording as a timeline (events, bookmarks) and the debug console's
 //! `rewind` commands; signal names for exception filters and reports.
 
-use rewind_engine::session::Position;
-
 use super::error::DebuggerError;
 use super::movement::Movement;
+use super::places::Bookmark;
+use super::views::{BookmarkView, CompletionKind, CompletionView, TimelineView};
 use super::Debugger;
-
-/// A remembered position.
-#[derive(Debug, Clone)]
-pub struct Bookmark {
-    pub id: i64,
-    pub name: String,
-    pub position: Position,
-}
-
-const SIGNALS: [(i32, &str, &str); 12] = [
-    (libc::SIGSEGV, "SIGSEGV", "segmentation fault"),
-    (libc::SIGABRT, "SIGABRT", "abort"),
-    (libc::SIGFPE, "SIGFPE", "arithmetic exception"),
-    (libc::SIGILL, "SIGILL", "illegal instruction"),
-    (libc::SIGBUS, "SIGBUS", "bus error"),
-    (libc::SIGTRAP, "SIGTRAP", "trace trap"),
-    (libc::SIGKILL, "SIGKILL", "killed"),
-    (libc::SIGTERM, "SIGTERM", "terminated"),
-    (libc::SIGINT, "SIGINT", "interrupt"),
-    (libc::SIGPIPE, "SIGPIPE", "broken pipe"),
-    (libc::SIGALRM, "SIGALRM", "alarm clock"),
-    (libc::SIGUSR1, "SIGUSR1", "user signal 1"),
-];
-
-pub fn signal_number(name: &str) -> Option<i32> {
-    SIGNALS.iter().find(|s| s.1 == name).map(|s| s.0)
-}
-
-pub fn signal_name(signo: i32) -> String {
-    SIGNALS
-        .iter()
-        .find(|s| s.0 == signo)
-        .map(|s| s.1.to_owned())
-        .unwrap_or_else(|| format!("signal {signo}"))
-}
-
-pub fn signal_description(signo: i32) -> &'static str {
-    SIGNALS
-        .iter()
-        .find(|s| s.0 == signo)
-        .map(|s| s.2)
-        .unwrap_or("signal")
-}
-
-/// A bookmark as the client sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BookmarkView {
-    /// The id `gotoEvent` takes.
-    pub id: i64,
-    /// Its name.
-    pub name: String,
-    /// The event it is at (or just after).
-    pub event: u64,
-}
-
-/// Where the session stands in the recording.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimelineView {
-    /// Events in the recording, when known.
-    pub event_count: Option<u64>,
-    /// The event the session stands at.
-    pub current_event: u64,
-    /// Whether the recording runs to the program's end.
-    pub complete: bool,
-    /// Every bookmark, oldest first.
-    pub bookmarks: Vec<BookmarkView>,
-}
-
-/// What a completion inserts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CompletionKind {
-    /// A console command word.
-    Keyword,
-    /// A local variable or parameter.
-    Variable,
-    /// A global.
-    Value,
-}
-
-/// One completion of the word under the cursor.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CompletionView {
-    /// The text inserted.
-    pub label: String,
-    /// What it is.
-    pub kind: CompletionKind,
-    /// Where the replaced word starts (a column, from 0).
-    pub start: usize,
-    /// How many characters it replaces.
-    pub length: usize,
-}
-
-impl Bookmark {
-    fn view(&self) -> BookmarkView {
-        BookmarkView {
-            id: self.id,
-            name: self.name.clone(),
-            event: self.position.event,
-        }
-    }
-}
 
 /// What a debug console line asks for.
 pub enum Command {

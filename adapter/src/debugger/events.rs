@@ -3,12 +3,10 @@
 //! program's exit, breakpoints that got placed. The DAP side turns each into
 //! an event.
 
-use std::path::PathBuf;
-
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::breakpoints::BreakpointView;
 use super::stop::StopReport;
+use super::views::{BreakpointView, ModuleView};
 
 /// Where a piece of text goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,28 +28,6 @@ pub enum ModuleChange {
     Changed,
     /// No longer mapped.
     Removed,
-}
-
-/// A file mapped in the replayed process, as the client sees it.
-#[derive(Debug, Clone)]
-pub struct ModuleView {
-    /// The trace's copy of the file.
-    pub path: PathBuf,
-    /// Where it is mapped, when it is.
-    pub loaded: Option<LoadedModuleView>,
-}
-
-/// Where a mapped module lies and what debug information it has.
-#[derive(Debug, Clone)]
-pub struct LoadedModuleView {
-    /// First address of the mapping.
-    pub start: u64,
-    /// End of the mapping (exclusive).
-    pub end: u64,
-    /// Whether the file carries DWARF sections.
-    pub has_debug_info: bool,
-    /// The separate debug file, when one was found.
-    pub debug_path: Option<PathBuf>,
 }
 
 /// A step of long work shown while it runs (a recording, a long movement).

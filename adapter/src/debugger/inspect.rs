@@ -2,150 +2,19 @@
 //! and expressions. Frame ids and variable references are handles valid
 //! until the next movement.
 
-use std::path::PathBuf;
+use rewind_debuginfo::{Frame, Variable, VariableKind};
 
-use rewind_debuginfo::{Frame, ValueHandle, Variable, VariableKind};
-
-use super::console::CompletionKind;
 use super::error::DebuggerError;
+use super::handles::{Handles, Reference};
+use super::views::{
+    CompletionKind, ExceptionView, FrameLocation, ScopeKind, ScopeView, StackFrameView,
+    StackTraceView, ThreadView, VariableView,
+};
 use super::Debugger;
 use crate::debugger::target::SessionMemory;
 
 /// Most frames a stackTrace walks.
 const MAX_FRAMES: usize = 256;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScopeKind {
-    Locals,
-    Globals,
-    Registers,
-}
-
-#[derive(Debug, Clone)]
-enum Reference {
-    Scope {
-        tid: i32,
-        frame: usize,
-        kind: ScopeKind,
-    },
-    Value {
-        tid: i32,
-        handle: ValueHandle,
-    },
-}
-
-/// A stack frame as the client sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StackFrameView {
-    /// The frame id (valid until the program moves).
-    pub id: i64,
-    /// The function, else the nearest symbol, else the address.
-    pub name: String,
-    /// The frame's pc.
-    pub pc: u64,
-    /// Its source position, when the debug information has one.
-    pub location: Option<FrameLocation>,
-    /// The module the pc lies in.
-    pub module: Option<PathBuf>,
-}
-
-/// Where a frame stands in its source.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FrameLocation {
-    /// The source file.
-    pub file: PathBuf,
-    /// Its line.
-    pub line: u32,
-    /// Its column (1 when unknown).
-    pub column: u32,
-    /// Whether the file is on this machine (libc's sources are usually not).
-    pub on_disk: bool,
-}
-
-/// A page of a thread's stack.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StackTraceView {
-    /// The frames asked for, innermost first.
-    pub frames: Vec<StackFrameView>,
-    /// How many frames the stack has in all.
-    pub total: usize,
-}
-
-/// A scope of a frame as the client sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScopeView {
-    /// Its title.
-    pub name: &'static str,
-    /// What it holds.
-    pub kind: ScopeKind,
-    /// The reference `variables` expands.
-    pub reference: i64,
-    /// Whether expanding it is slow.
-    pub expensive: bool,
-}
-
-/// A variable (or an evaluated expression) as the client sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VariableView {
-    /// Its name (the expression, for an evaluation).
-    pub name: String,
-    /// Its value as text.
-    pub value: String,
-    /// Its type's name.
-    pub type_name: String,
-    /// The reference that expands its children (0: none).
-    pub reference: i64,
-    /// How many indexed children it has (arrays).
-    pub indexed: Option<u64>,
-    /// Where it lies in memory, when it does.
-    pub address: Option<u64>,
-}
-
-/// The signal a thread stopped for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExceptionView {
-    /// The signal's name (`SIGSEGV`).
-    pub name: String,
-    /// What, where, which thread, and whether the program died of it.
-    pub description: String,
-    /// The signal's number and name.
-    pub message: String,
-}
-
-/// A live thread as the client sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ThreadView {
-    /// The recorded thread id.
-    pub id: i32,
-    /// Its name: the replayed thread's `comm` and the recorded id.
-    pub name: String,
-}
-
-/// Frame ids and variable references handed out since the last stop.
-#[derive(Debug, Default)]
-pub struct Handles {
-    /// `frameId - 1` → (thread, index in its stack).
-    frames: Vec<(i32, usize)>,
-    /// `variablesReference - 1` → what it expands.
-    references: Vec<Reference>,
-    /// Stacks computed since the last stop, per thread.
-    stacks: Vec<(i32, Vec<Frame>)>,
-}
-
-impl Handles {
-    fn frame_id(&mut self, tid: i32, index: usize) -> i64 {
-        if let Some(i) = self.frames.iter().position(|&f| f == (tid, index)) {
-            return i as i64 + 1;
-        }
-        self.frames.push((tid, index));
-        self.frames.len() as i64
-    }
-
-    fn reference(&mut self, r: Reference) -> i64 {
-        self.references.push(r);
-        self.references.len() as i64
-    }
-}
 
 impl Debugger {
     /// Forgets every handle: the program moved.
@@ -458,7 +327,7 @@ impl Debugger {
                 "thread {tid} did not stop for an exception"
             )));
         };
-        let name = super::console::signal_name(signo);
+        let name = rewind_engine::signals::name(signo);
         let pc = self.session.regs(tid)?.rip();
         let place = self
             .program
@@ -469,7 +338,7 @@ impl Debugger {
         Ok(ExceptionView {
             description: format!(
                 "{name} ({}) at {pc:#x}{place}, thread {stopped}{}",
-                super::console::signal_description(signo),
+                rewind_engine::signals::description(signo),
                 if fatal {
                     "; the program died of it"
                 } else {

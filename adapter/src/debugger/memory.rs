@@ -1,35 +1,10 @@
 //! Memory and code of the replayed program: readMemory and disassemble.
 
-use std::path::PathBuf;
-
 use super::error::DebuggerError;
 use super::hexfmt::parse_address;
+use super::views::{InstructionView, MemoryView};
 use super::{disasm, Debugger};
 use crate::debugger::target::SessionMemory;
-
-/// Bytes read from the replayed process.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MemoryView {
-    /// Where the read started.
-    pub address: u64,
-    /// The readable prefix of what was asked for.
-    pub data: Vec<u8>,
-    /// How many bytes after it could not be read.
-    pub unreadable: u64,
-}
-
-/// One disassembled instruction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstructionView {
-    /// Its address.
-    pub address: u64,
-    /// Its bytes and text; `None` where the bytes decode to no instruction.
-    pub decoded: Option<(Vec<u8>, String)>,
-    /// The symbol it lies in, when asked for.
-    pub symbol: Option<String>,
-    /// The source line it starts, for the first instruction of each line.
-    pub line: Option<(PathBuf, u32)>,
-}
 
 /// Largest readMemory answered at once.
 const MAX_READ: u64 = 1 << 20;

@@ -10,23 +10,26 @@
 //! [`error::DebuggerError`], and `crate::dap` turns them into JSON. This is
 //! the layer that maps source-level requests onto engine operations.
 
+pub mod breakpoint_set;
 pub mod breakpoints;
 pub mod console;
 pub mod disasm;
 pub mod error;
 pub mod events;
 mod frames;
+mod handles;
 pub mod hexfmt;
 pub mod inspect;
 pub mod mappings;
 pub mod memory;
 pub mod modules;
 
-pub use modules::source_text;
 pub mod movement;
+mod places;
 mod stepping;
 pub mod stop;
 pub mod target;
+pub mod views;
 pub mod watch;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,13 +43,13 @@ use rewind_debuginfo::Program;
 use rewind_engine::session::{Session, SessionError};
 use rewind_engine::trace::TraceReader;
 
-use crate::debugger::mappings::MappingsCursor;
+use mappings::MappingsCursor;
 
 pub use events::EventSink;
 use events::{DebuggerEvent, OutputStream};
 
 /// Thread list kept for `threads` requests that arrive while a movement runs.
-pub type ThreadsCache = Arc<Mutex<Vec<inspect::ThreadView>>>;
+pub type ThreadsCache = Arc<Mutex<Vec<views::ThreadView>>>;
 
 pub struct Debugger {
     session: Session,
@@ -59,11 +62,11 @@ pub struct Debugger {
     /// (breakpoint conditions ask for the same thread at every hit).
     last_thread: (u64, i32, i32),
     events: EventSink,
-    breakpoints: breakpoints::Table,
+    breakpoints: breakpoint_set::Table,
     /// Addresses planted in the session (user breakpoints and temporary ones).
     installed: BTreeSet<u64>,
-    handles: inspect::Handles,
-    bookmarks: Vec<console::Bookmark>,
+    handles: handles::Handles,
+    bookmarks: Vec<places::Bookmark>,
     /// Signals that stop a forward run (`setExceptionBreakpoints`).
     exception_filters: BTreeSet<i32>,
     known_threads: BTreeSet<i32>,
@@ -75,7 +78,7 @@ pub struct Debugger {
     /// Whether a movement runs (shared with the DAP side); cleared just
     /// before its `stopped` event goes out.
     running: Arc<AtomicBool>,
-    goto_targets: BTreeMap<i64, movement::GotoTarget>,
+    goto_targets: BTreeMap<i64, places::GotoTarget>,
 }
 
 impl Debugger {
@@ -99,14 +102,11 @@ impl Debugger {
             synced_event: None,
             last_thread: (u64::MAX, 0, 0),
             events,
-            breakpoints: breakpoints::Table::default(),
+            breakpoints: breakpoint_set::Table::default(),
             installed: BTreeSet::new(),
-            handles: inspect::Handles::default(),
+            handles: handles::Handles::default(),
             bookmarks: Vec::new(),
-            exception_filters: breakpoints::CRASH_SIGNALS
-                .iter()
-                .filter_map(|(name, _)| console::signal_number(name))
-                .collect(),
+            exception_filters: breakpoint_set::CRASH_SIGNALS.into_iter().collect(),
             known_threads: BTreeSet::new(),
             known_modules: BTreeMap::new(),
             end_reported: false,

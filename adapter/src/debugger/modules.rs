@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::error::DebuggerError;
-use super::events::{LoadedModuleView, ModuleView};
+use super::views::{LoadedModuleView, ModuleView};
 use super::Debugger;
 
 impl Debugger {

@@ -8,8 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use rewind_engine::session::{Position, Stop, StopReason as Engine, WatchKind};
 
 use super::error::DebuggerError;
-use super::events::{DebuggerEvent, ModuleChange, ModuleView};
+use super::events::{DebuggerEvent, ModuleChange};
+use super::places::GotoTarget;
 use super::stop::{Edge, StopReason, StopReport};
+use super::views::{GotoTargetView, ModuleView};
 use super::Debugger;
 
 /// What the client asked the program to do.
@@ -58,31 +60,10 @@ pub enum Movement {
     Restart,
 }
 
-/// A `gotoTargets` entry: run to `addresses`, forwards or backwards.
-#[derive(Debug, Clone)]
-pub struct GotoTarget {
-    pub addresses: Vec<u64>,
-    pub backwards: bool,
-    pub label: String,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
     Forward,
     Backward,
-}
-
-/// A `gotoTargets` answer: a target id, what it does, and where.
-#[derive(Debug, Clone)]
-pub struct GotoTargetView {
-    /// The id `goto` takes.
-    pub id: i64,
-    /// What it does ("Back to the previous execution of line N").
-    pub label: String,
-    /// The line it goes to.
-    pub line: u32,
-    /// Its first address.
-    pub address: Option<u64>,
 }
 
 /// What a temporary breakpoint's owner decides at a hit.
@@ -283,7 +264,7 @@ impl Debugger {
                     Some(c) if *c > 128 => format!(
                         "End of the recording: the program was killed by signal {} ({})",
                         c - 128,
-                        super::console::signal_name(c - 128)
+                        rewind_engine::signals::name(c - 128)
                     ),
                     Some(c) => format!("End of the recording: the program exited with status {c}"),
                     None => "End of the recording (the recorder stopped before the program ended)"
@@ -334,8 +315,8 @@ impl Debugger {
                     let mut r = StopReport::new(StopReason::Exception, "Exception", stop.tid);
                     r.description = format!(
                         "Signal {} ({})",
-                        super::console::signal_name(*signo),
-                        super::console::signal_description(*signo)
+                        rewind_engine::signals::name(*signo),
+                        rewind_engine::signals::description(*signo)
                     );
                     r.text = Some(r.description.clone());
                     r.signal = Some(*signo);

@@ -3,27 +3,11 @@
 
 use rewind_engine::session::{WatchKind, WatchSpec};
 
-use super::breakpoints::BreakpointView;
+use super::breakpoint_set::DataBreakpoint;
 use super::error::DebuggerError;
 use super::hexfmt::parse_address;
+use super::views::{BreakpointView, WatchableView};
 use super::Debugger;
-
-/// What `dataBreakpointInfo` found: the id to watch it by (none when it
-/// cannot be watched) and a description that says what, or why not.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WatchableView {
-    /// The data id `setDataBreakpoints` takes, when it can be watched.
-    pub data_id: Option<String>,
-    /// What it is, or why it cannot be watched.
-    pub description: String,
-}
-
-/// A data breakpoint: a hardware watchpoint.
-#[derive(Debug, Clone)]
-pub struct DataBreakpoint {
-    pub id: i64,
-    pub watch: WatchSpec,
-}
 
 /// A data breakpoint id (`dataId`) names the watched bytes: `ADDR:LEN`.
 pub fn data_id(addr: u64, len: u64) -> String {

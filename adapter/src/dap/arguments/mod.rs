@@ -8,7 +8,7 @@ pub use locate::parse;
 
 use serde::Deserialize;
 
-use crate::debugger::breakpoints::Options;
+use crate::debugger::breakpoint_set::Options;
 
 /// The options every kind of breakpoint takes.
 #[derive(Deserialize)]

@@ -8,8 +8,9 @@ use crate::dap::arguments::{
 };
 use crate::dap::connection::{source_path, Connection};
 use crate::dap::envelope::{DapError, Request};
-use crate::debugger::breakpoints::{BreakpointView, Options};
+use crate::debugger::breakpoint_set::Options;
 use crate::debugger::hexfmt::parse_address;
+use crate::debugger::views::BreakpointView;
 
 pub async fn set_source(h: &mut Connection, request: &Request) -> Result<Value, DapError> {
     let a: SetBreakpointsArgs = request.parse_arguments()?;

@@ -6,8 +6,9 @@ use serde_json::{json, Value};
 use crate::dap::arguments::BookmarkArgs;
 use crate::dap::connection::{Connection, Deferred};
 use crate::dap::envelope::{DapError, Request};
-use crate::debugger::console::{BookmarkView, Command, CompletionKind, CompletionView};
+use crate::debugger::console::Command;
 use crate::debugger::events::DebuggerEvent;
+use crate::debugger::views::{BookmarkView, CompletionKind, CompletionView};
 
 pub async fn bookmark(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: BookmarkArgs = r.parse_arguments()?;

@@ -8,7 +8,7 @@ use crate::dap::arguments::{
 };
 use crate::dap::connection::Connection;
 use crate::dap::envelope::{DapError, Request};
-use crate::debugger::inspect::{ScopeKind, StackFrameView, ThreadView, VariableView};
+use crate::debugger::views::{ScopeKind, StackFrameView, ThreadView, VariableView};
 
 pub async fn threads(h: &mut Connection) -> Result<Value, DapError> {
     if !h.is_ready() {

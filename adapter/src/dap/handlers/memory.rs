@@ -7,7 +7,7 @@ use super::modules::source_json;
 use crate::dap::arguments::{DisassembleArgs, ReadMemoryArgs};
 use crate::dap::connection::Connection;
 use crate::dap::envelope::{DapError, Request};
-use crate::debugger::memory::InstructionView;
+use crate::debugger::views::InstructionView;
 
 pub async fn read_memory(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: ReadMemoryArgs = r.parse_arguments()?;

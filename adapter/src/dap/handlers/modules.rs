@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use crate::dap::arguments::{ModulesArgs, SourceArgs};
 use crate::dap::connection::Connection;
 use crate::dap::envelope::{DapError, Request};
-use crate::debugger::events::ModuleView;
+use crate::debugger::views::ModuleView;
 
 pub async fn modules(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: ModulesArgs = r.parse_arguments()?;
@@ -64,6 +64,6 @@ pub fn source_json(path: &std::path::Path) -> Value {
 
 pub fn source(r: &Request) -> Result<Value, DapError> {
     let a: SourceArgs = r.parse_arguments()?;
-    let content = crate::debugger::source_text(a.source.and_then(|s| s.path).as_deref())?;
+    let content = crate::debugger::modules::source_text(a.source.and_then(|s| s.path).as_deref())?;
     Ok(json!({"content": content, "mimeType": "text/x-c"}))
 }
