@@ -131,6 +131,59 @@ fn vmsplice_to_stdout_is_re_emitted() {
     assert_eq!(rec.stdout_text(), "spliced from memory\n");
 }
 
+/// vmsplice puts the program's pages in the pipe, so a reader that reads
+/// after the program freed the buffer gets other bytes (natively too). The
+/// recorder copies instead: what the reader gets is what replay re-emits,
+/// however late it reads. Here the reader reads only after rewind exited.
+#[test]
+fn vmsplice_output_does_not_depend_on_when_it_is_read() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let script = "import ctypes\n\
+         text = b'spliced from memory\\n'\n\
+         buf = ctypes.create_string_buffer(text, len(text))\n\
+         class Iovec(ctypes.Structure):\n    \
+             _fields_ = [('base', ctypes.c_void_p), ('len', ctypes.c_size_t)]\n\
+         iov = Iovec(ctypes.addressof(buf), len(text))\n\
+         libc = ctypes.CDLL(None, use_errno=True)\n\
+         n = libc.vmsplice(1, ctypes.byref(iov), 1, 0)\n\
+         assert n == len(text), ctypes.get_errno()\n";
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = tmp.path().join("trace");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rewind"))
+        .args([
+            "record",
+            "-o",
+            trace.to_str().unwrap(),
+            "--",
+            "python3",
+            "-c",
+            script,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + support::LIMIT;
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the recording did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut recorded = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut recorded)
+        .unwrap();
+    assert_eq!(recorded, "spliced from memory\n");
+    let replayed = support::replay_check(&trace);
+    assert_eq!(replayed.code, Some(0), "{}", replayed.stderr_text());
+    assert_eq!(replayed.stdout_text(), recorded);
+}
+
 /// Bytes spliced from a pipe to stdout are consumed from the pipe, so the
 /// recording cannot hold them: replay says so, names the event, and
 /// `--check` fails rather than claim a match.

@@ -9,6 +9,7 @@ mod file_id;
 mod hidden_modes;
 mod signals;
 mod slice;
+mod spliced_output;
 mod syscall_exit;
 mod threads;
 mod vanished;
@@ -572,6 +573,7 @@ impl Recorder {
             }
             _ => {}
         }
+        self.copy_instead_of_splicing(tid, &entry)?;
         if nr as i64 == libc::SYS_exit || nr as i64 == libc::SYS_exit_group {
             return self.exit_entry(tid, entry);
         }
@@ -672,6 +674,7 @@ impl Recorder {
             )));
         };
         let mut exit_regs = tracee::get_regs(tid)?;
+        self.restore_spliced_call(tid, &entry, &mut exit_regs)?;
         if syscalls::describe(entry.nr).disposition == Disposition::ForceEnosys {
             exit_regs.0[Regs::RAX] = (-libc::ENOSYS) as i64 as u64;
             tracee::set_regs(tid, &exit_regs)?;

@@ -109,6 +109,12 @@ impl Recorder {
         } else {
             super::copied_output::destination_fd(entry.nr, &entry.args)?
         };
+        self.output_fd_stream(tgid, fd)
+    }
+
+    /// Whether fd `fd` of process `tgid` is the recorder's own stdout or
+    /// stderr, and which.
+    pub(super) fn output_fd_stream(&self, tgid: i32, fd: u64) -> Option<OutputStream> {
         let id = file_id(&format!("/proc/{tgid}/fd/{fd}"))?;
         let is_out = self.stdout_id == Some(id);
         let is_err = self.stderr_id == Some(id);

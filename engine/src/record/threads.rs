@@ -65,6 +65,9 @@ pub struct Thread {
     /// The result the recorder gives the syscall in flight that it skipped
     /// to answer itself (`hidden_modes`).
     pub hidden_mode_result: Option<i64>,
+    /// The syscall in flight is a vmsplice the recorder made a writev
+    /// (`spliced_output`).
+    pub spliced_as_writev: bool,
 }
 
 impl Thread {
@@ -85,6 +88,7 @@ impl Thread {
             write_file: None,
             modes: ProgramModes::default(),
             hidden_mode_result: None,
+            spliced_as_writev: false,
         }
     }
 
