@@ -296,6 +296,8 @@ impl DapClient {
         self.timeout = timeout;
     }
 
+    /// The limit of every wait that does not name its own ([`DEFAULT_TIMEOUT`]
+    /// unless [`DapClient::set_timeout`] changed it).
     pub fn timeout(&self) -> Duration {
         self.timeout
     }

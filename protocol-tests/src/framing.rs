@@ -23,14 +23,24 @@ pub fn encode(message: &Value) -> Vec<u8> {
 /// Why a message from the adapter could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum FrameError {
+    /// Reading the stream failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// The header block is unusable: a line without `:`, no or a bad
+    /// `Content-Length`, or too long; the text says which.
     #[error("malformed header: {0}")]
     Header(String),
+    /// The stream ended after a message had begun (in its header or body).
     #[error("stream ended inside a message")]
     Truncated,
+    /// The body was read whole but does not parse as JSON.
     #[error("body is not JSON: {error}; body: {body}")]
-    Json { error: String, body: String },
+    Json {
+        /// The JSON parser's error.
+        error: String,
+        /// The start of the body (at most 500 characters), lossily decoded.
+        body: String,
+    },
 }
 
 /// Reads one framed JSON message. `Ok(None)` at a clean end of stream

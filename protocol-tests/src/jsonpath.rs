@@ -7,7 +7,9 @@ use serde_json::Value;
 /// One step of a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Segment {
+    /// `key`: the member of an object of that name.
     Key(String),
+    /// `[n]`: the element of an array at index `n` (from 0).
     Index(usize),
     /// `[key=value]`: the first array element whose `key` is `value`.
     Filter(String, String),

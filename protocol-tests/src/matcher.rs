@@ -30,9 +30,12 @@ use serde_json::{Map, Value};
 pub struct Mismatch {
     /// e.g. `body.stackFrames[0].line`; empty for the root.
     pub path: String,
+    /// The pattern (or operator object) that failed at `path`.
     pub expected: Value,
     /// `None` when the key is missing.
     pub actual: Option<Value>,
+    /// What is wrong, e.g. "different value", "no match for the regex", or a
+    /// complaint about the pattern itself ("$regex takes a string").
     pub reason: String,
 }
 

@@ -17,16 +17,23 @@ type Result<T> = std::result::Result<T, ClientError>;
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SourceBreakpoint {
+    /// The source line (from 1).
     pub line: u32,
+    /// An expression; the breakpoint stops only where it is true.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
+    /// Which hits stop: `N`, `>N`, `>=N`, `<N`, `<=N`, `==N` or `%N`
+    /// (`hitCondition`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hit_condition: Option<String>,
+    /// Makes it a logpoint: this text, with `{expression}` interpolated, is
+    /// printed as an `output` event instead of stopping (`logMessage`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_message: Option<String>,
 }
 
 impl SourceBreakpoint {
+    /// A plain breakpoint on `line`.
     pub fn at(line: u32) -> Self {
         Self {
             line,
@@ -34,6 +41,7 @@ impl SourceBreakpoint {
         }
     }
 
+    /// A breakpoint on `line` that stops only where `condition` is true.
     pub fn when(line: u32, condition: &str) -> Self {
         Self {
             line,
@@ -111,6 +119,8 @@ impl DapClient {
         self.request_ok("attach", json!({ "trace": trace })).await
     }
 
+    /// `configurationDone`: ends the configuration; the session then makes its
+    /// first stop (a `stopped` event follows).
     pub async fn configuration_done(&mut self) -> Result<Value> {
         self.request_ok("configurationDone", json!({})).await
     }
@@ -137,6 +147,8 @@ impl DapClient {
         .await
     }
 
+    /// `setFunctionBreakpoints` on the functions `names` (replacing earlier
+    /// ones); returns `{breakpoints}`.
     pub async fn set_function_breakpoints(&mut self, names: &[&str]) -> Result<Value> {
         let bps: Vec<Value> = names.iter().map(|n| json!({ "name": n })).collect();
         self.request_ok("setFunctionBreakpoints", json!({ "breakpoints": bps }))
@@ -195,23 +207,30 @@ impl DapClient {
             .await
     }
 
+    /// `continue`: forward to the next breakpoint, watchpoint, crash or the end
+    /// (a `stopped` event follows).
     pub async fn continue_(&mut self, thread: i64) -> Result<Value> {
         self.request_ok("continue", json!({ "threadId": thread }))
             .await
     }
 
+    /// `next`: forward to the next line in this frame, over calls.
     pub async fn next(&mut self, thread: i64) -> Result<Value> {
         self.request_ok("next", movement(thread, None)).await
     }
 
+    /// `stepIn`: forward into a call with line information, else like `next`.
     pub async fn step_in(&mut self, thread: i64) -> Result<Value> {
         self.request_ok("stepIn", movement(thread, None)).await
     }
 
+    /// `stepOut`: forward to the return into the caller.
     pub async fn step_out(&mut self, thread: i64) -> Result<Value> {
         self.request_ok("stepOut", movement(thread, None)).await
     }
 
+    /// `stepBack`: back to the start of the previous line in this frame, over
+    /// calls.
     pub async fn step_back(&mut self, thread: i64) -> Result<Value> {
         self.request_ok("stepBack", movement(thread, None)).await
     }
@@ -228,6 +247,8 @@ impl DapClient {
             .await
     }
 
+    /// `reverseContinue`: backward to the previous breakpoint or watchpoint hit,
+    /// or the start.
     pub async fn reverse_continue(&mut self, thread: i64) -> Result<Value> {
         self.request_ok("reverseContinue", json!({ "threadId": thread }))
             .await
@@ -245,11 +266,14 @@ impl DapClient {
             .await
     }
 
+    /// `pause`: stops a movement in progress (reason `pause`).
     pub async fn pause(&mut self, thread: i64) -> Result<Value> {
         self.request_ok("pause", json!({ "threadId": thread }))
             .await
     }
 
+    /// `gotoTargets` for `line` of the source at `path`; returns `{targets}`,
+    /// whose ids [`DapClient::goto`] takes.
     pub async fn goto_targets(&mut self, path: &Path, line: u32) -> Result<Value> {
         self.request_ok(
             "gotoTargets",
@@ -258,29 +282,38 @@ impl DapClient {
         .await
     }
 
+    /// `goto` a target of `gotoTargets`: to the next execution of its line, or
+    /// back to the previous one.
     pub async fn goto(&mut self, thread: i64, target_id: i64) -> Result<Value> {
         self.request_ok("goto", json!({ "threadId": thread, "targetId": target_id }))
             .await
     }
 
+    /// `restart`: back to the start of the recording (stop reason `entry`).
     pub async fn restart(&mut self) -> Result<Value> {
         self.request_ok("restart", json!({})).await
     }
 
+    /// `threads`: the threads alive at this point of the recording (ids as
+    /// recorded); returns `{threads}`.
     pub async fn threads(&mut self) -> Result<Value> {
         self.request_ok("threads", Value::Null).await
     }
 
+    /// `stackTrace` of `thread`; returns `{stackFrames, totalFrames}`.
     pub async fn stack_trace(&mut self, thread: i64) -> Result<Value> {
         self.request_ok("stackTrace", json!({ "threadId": thread }))
             .await
     }
 
+    /// `scopes` of the stack frame `frame_id`; returns `{scopes}`.
     pub async fn scopes(&mut self, frame_id: i64) -> Result<Value> {
         self.request_ok("scopes", json!({ "frameId": frame_id }))
             .await
     }
 
+    /// `variables` of the container `variables_reference` (a scope or a
+    /// structured value); returns `{variables}`.
     pub async fn variables(&mut self, variables_reference: i64) -> Result<Value> {
         self.request_ok(
             "variables",
@@ -317,6 +350,8 @@ impl DapClient {
         .await
     }
 
+    /// `readMemory` of `count` bytes at `memory_reference` + `offset`; returns
+    /// `{address, data (base64), unreadableBytes?}`.
     pub async fn read_memory(
         &mut self,
         memory_reference: &str,
@@ -330,6 +365,8 @@ impl DapClient {
         .await
     }
 
+    /// `disassemble` `instruction_count` instructions from `memory_reference`,
+    /// with symbols; returns `{instructions}`.
     pub async fn disassemble(
         &mut self,
         memory_reference: &str,
@@ -346,15 +383,21 @@ impl DapClient {
         .await
     }
 
+    /// `exceptionInfo` for `thread` after a stop on a crash signal; returns
+    /// `{exceptionId, description, breakMode, details}`.
     pub async fn exception_info(&mut self, thread: i64) -> Result<Value> {
         self.request_ok("exceptionInfo", json!({ "threadId": thread }))
             .await
     }
 
+    /// `modules`: the files mapped in the current process (the program, its
+    /// shared libraries); returns `{modules, totalModules}`.
     pub async fn modules(&mut self) -> Result<Value> {
         self.request_ok("modules", json!({})).await
     }
 
+    /// `loadedSources`: the source files of the program's debug information;
+    /// returns `{sources}`.
     pub async fn loaded_sources(&mut self) -> Result<Value> {
         self.request_ok("loadedSources", json!({})).await
     }
@@ -394,10 +437,12 @@ impl DapClient {
         self.request_ok("bookmark", args).await
     }
 
+    /// `terminate`: ends the session (a recording in progress is killed).
     pub async fn terminate(&mut self) -> Result<Value> {
         self.request_ok("terminate", json!({})).await
     }
 
+    /// `disconnect` with `terminateDebuggee: true`: ends the session.
     pub async fn disconnect(&mut self) -> Result<Value> {
         self.request_ok("disconnect", json!({ "terminateDebuggee": true }))
             .await

@@ -20,12 +20,23 @@ use rewind_test_support::Markers;
 /// A reference that cannot be resolved.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SubstError {
+    /// `${name}` names neither a built-in nor a saved variable; holds the name.
     #[error("unknown variable ${{{0}}}")]
     UnknownVariable(String),
+    /// `@marker` or `${line:marker}` names no `LINE:` marker of the fixture
+    /// source.
     #[error("unknown marker {name:?} (known: {known})")]
-    UnknownMarker { name: String, known: String },
+    UnknownMarker {
+        /// The marker asked for.
+        name: String,
+        /// The markers the source does have, comma-separated.
+        known: String,
+    },
+    /// A marker was asked for (its name is held) but the scenario has no
+    /// fixture source to read markers from.
     #[error("no fixture source to take marker {0:?} from")]
     NoMarkers(String),
+    /// A `${` without its closing `}`; holds the whole string.
     #[error("unterminated ${{ in {0:?}")]
     Unterminated(String),
 }
@@ -38,6 +49,7 @@ pub struct Vars {
 }
 
 impl Vars {
+    /// No variables and no markers.
     pub fn new() -> Self {
         Self::default()
     }
@@ -48,10 +60,12 @@ impl Vars {
         self
     }
 
+    /// Defines (or redefines) variable `name`, as `${name}` will resolve it.
     pub fn set(&mut self, name: impl Into<String>, value: impl Into<Value>) {
         self.values.insert(name.into(), value.into());
     }
 
+    /// The value of variable `name`, if it is set (markers are not variables).
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.values.get(name)
     }

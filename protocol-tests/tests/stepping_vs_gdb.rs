@@ -4,6 +4,8 @@
 //! over DAP — and, stepping back, at the same places in reverse order, with
 //! the same values. Both run without address randomisation, so pcs agree.
 
+#![allow(clippy::unwrap_used)] // a test crate: a failed unwrap is a failed test
+
 use std::path::Path;
 use std::time::Duration;
 

@@ -1,6 +1,8 @@
 //! Variable substitution and save paths (pure). The markers themselves are
 //! tested with rewind-test-support.
 
+#![allow(clippy::unwrap_used)] // a test crate: a failed unwrap is a failed test
+
 use rewind_protocol_tests::jsonpath;
 use rewind_protocol_tests::subst::{SubstError, Vars};
 use rewind_test_support::Markers;

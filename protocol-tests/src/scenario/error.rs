@@ -6,18 +6,34 @@ use serde_json::{Map, Value};
 /// Why a scenario could not be loaded or did not pass.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
+    /// A scenario file could not be read, is not JSON, or is malformed.
     #[error("cannot read scenario {path}: {detail}")]
-    Read { path: String, detail: String },
-    #[error("malformed scenario: {0}")]
-    Format(String),
-    #[error("scenario setup failed: {0}")]
-    Setup(String),
-    #[error("step {index} failed: {step}\n{detail}")]
-    Step {
-        index: usize,
-        step: String,
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O, JSON or format error.
         detail: String,
     },
+    /// The scenario's JSON is not a valid scenario (a missing or mistyped
+    /// field, an unknown key or step kind); the text says what.
+    #[error("malformed scenario: {0}")]
+    Format(String),
+    /// The run could not begin: no markers or fixture binary, no temporary
+    /// directory, or the adapter would not start.
+    #[error("scenario setup failed: {0}")]
+    Setup(String),
+    /// A step did not pass; the scenario stopped there.
+    #[error("step {index} failed: {step}\n{detail}")]
+    Step {
+        /// Its position in `steps`, from 0.
+        index: usize,
+        /// The step's JSON, on one line.
+        step: String,
+        /// What differed or went wrong, then the last messages and the
+        /// adapter's stderr.
+        detail: String,
+    },
+    /// Every step passed, but the adapter's stderr then showed a panic.
     #[error("after the last step: {0}")]
     After(String),
 }

@@ -23,17 +23,23 @@ pub enum Transport {
 /// A parsed scenario file.
 #[derive(Debug, Clone)]
 pub struct Scenario {
+    /// The scenario's `name`, shown in failures.
     pub name: String,
+    /// Optional prose about what the scenario checks (not used by the run).
     pub description: Option<String>,
     /// A binary under fixtures/build.
     pub fixture: Option<String>,
     /// The file under fixtures/src with the markers; default `<fixture>.c`
     /// (without an `-O2`/`-musl` suffix).
     pub source: Option<String>,
+    /// How the client reaches the adapter; default [`Transport::Stdio`].
     pub transport: Transport,
+    /// The limit of each wait whose step gives no `timeoutMs` of its own (the
+    /// file's `timeoutMs`; default [`DEFAULT_STEP_TIMEOUT`]).
     pub timeout: Duration,
     /// Extra arguments after `rewind dap`.
     pub adapter_args: Vec<String>,
+    /// The steps, run in order.
     pub steps: Vec<Step>,
 }
 

@@ -21,6 +21,8 @@ use crate::{framing, jsonpath};
 /// Runs scenarios against one adapter binary.
 #[derive(Debug, Clone)]
 pub struct Runner {
+    /// The `rewind` binary: `rewind dap` for the session, `rewind record` for
+    /// `record` steps.
     pub bin: PathBuf,
     /// fixtures/build: where `fixture` binaries are.
     pub fixtures_build: PathBuf,
@@ -29,6 +31,8 @@ pub struct Runner {
 }
 
 impl Runner {
+    /// A runner of `bin` with the fixtures at `fixtures_build` (binaries) and
+    /// `fixtures_src` (sources with markers).
     pub fn new(bin: PathBuf, fixtures_build: PathBuf, fixtures_src: PathBuf) -> Self {
         Self {
             bin,

@@ -40,7 +40,9 @@ pub const START_KEYS: &[&str] = &[
 /// One step and the JSON it came from (shown when it fails).
 #[derive(Debug, Clone)]
 pub struct Step {
+    /// What the step does, parsed.
     pub kind: StepKind,
+    /// The step's object as parsed from the file.
     pub json: Value,
 }
 
@@ -65,61 +67,110 @@ pub struct ResponseCheck {
     pub save: Vec<(String, String)>,
 }
 
+/// What a step does (the README's table of steps). A `timeout` of `None` is
+/// the scenario's limit; strings and patterns are substituted when the step
+/// runs, not when it is parsed.
 #[derive(Debug, Clone)]
 pub enum StepKind {
+    /// `send`: sends a request, then (unless `no_wait`) waits for its response
+    /// and checks it.
     Send {
+        /// The request's command.
         command: String,
         /// `None`: the request has no `arguments` field.
         arguments: Option<Value>,
+        /// How the response is checked.
         check: ResponseCheck,
+        /// `noWait`: do not wait; a later `awaitResponse` takes the response.
         no_wait: bool,
+        /// The limit of the wait for the response (`timeoutMs`).
         timeout: Option<Duration>,
     },
+    /// `awaitResponse`: waits for the response to a request sent earlier and
+    /// checks it.
     AwaitResponse {
+        /// Which request's response.
         target: ResponseTarget,
+        /// How the response is checked.
         check: ResponseCheck,
+        /// The limit of the wait (`timeoutMs`).
         timeout: Option<Duration>,
     },
+    /// `expectEvent`: takes a buffered event of a name and matches its body.
     ExpectEvent {
+        /// The event's name (`stopped`, `output`, ...).
         event: String,
+        /// Subset pattern over the event's `body`; `None` accepts any.
         body: Option<Value>,
+        /// `skipUnmatched`: take the oldest event of that name whose body
+        /// matches, leaving those passed over buffered (else the oldest one,
+        /// which must match).
         skip_unmatched: bool,
+        /// Variable name → path into the event, saved once it matched.
         save: Vec<(String, String)>,
+        /// The limit of the wait (`timeoutMs`).
         timeout: Option<Duration>,
     },
+    /// `noEvent`: waits, then fails if an event of that name is buffered.
     NoEvent {
+        /// The event's name.
         event: String,
+        /// How long to wait first (`withinMs`; default 500 ms).
         within: Duration,
     },
     /// Bytes written verbatim (`framed`: with a correct Content-Length header).
     Raw {
+        /// The text, `${var}` interpolated before it is written.
         text: String,
+        /// Whether the step is a `rawMessage` (framed) rather than a `raw`
+        /// (written as is).
         framed: bool,
     },
+    /// `expectStop`: waits for a `stopped` event, checks it, then the stopped
+    /// thread's top frame and scopes.
     ExpectStop {
+        /// The `expectStop` object: patterns over the event body (`reason`,
+        /// `where`, ...) and over the top frame (`line`, `locals`, ...).
         spec: Value,
+        /// The limit of the wait for the event (`timeoutMs`).
         timeout: Option<Duration>,
     },
+    /// `expectFrame`: the frame checks of `expectStop`, without waiting for an
+    /// event.
     ExpectFrame {
+        /// The `expectFrame` object: patterns over the top frame (`line`,
+        /// `function`, `locals`, ...), and optionally the `threadId` to look at.
         spec: Value,
     },
+    /// `start`: the launch (or attach) handshake through `configurationDone`,
+    /// then a check of the launch response; the first stop is left to the
+    /// next step.
     Start {
+        /// The `start` object: `program`, `args`, `breakpoints`, `launch`,
+        /// `trace`, ... (the README lists them).
         spec: Value,
     },
     /// `rewind record -o TRACE -- PROGRAM ARGS...`.
     Record {
+        /// Where the recording goes (`-o`).
         trace: String,
+        /// The program to record; `None` is `${fixture}`.
         program: Option<String>,
+        /// The program's arguments.
         args: Vec<String>,
     },
     /// The adapter closes its output (after `disconnect`).
     ExpectClosed {
+        /// The limit of the wait (`timeoutMs`).
         timeout: Option<Duration>,
     },
+    /// `sleepMs`: waits this long.
     Sleep(Duration),
 }
 
 impl Step {
+    /// Parses one step object; unknown keys and ill-typed fields are
+    /// [`ScenarioError::Format`] errors.
     pub fn parse(json: &Value) -> Result<Self, ScenarioError> {
         let fields = json
             .as_object()
