@@ -319,6 +319,29 @@ fn memory_that_differs_unseen_is_a_divergence_at_exit() {
     );
 }
 
+/// A program killed by a signal: the recording says which, and `rewind
+/// record` exits as a shell would (128+N).
+#[test]
+fn death_by_signal_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, _) = record(tmp.path(), &[&fixture_arg("segfault")], b"");
+    assert_eq!(out.code, Some(128 + 11), "{}", out.stderr_text());
+    assert!(
+        out.stderr_text()
+            .contains("the program was killed by SIGSEGV (segmentation fault)"),
+        "{}",
+        out.stderr_text()
+    );
+    let (out, _) = record(tmp.path(), &["sh", "-c", "exit 139"], b"");
+    assert_eq!(out.code, Some(139));
+    assert!(
+        out.stderr_text()
+            .contains("the program exited with status 139"),
+        "an exit status of 139 is not a signal: {}",
+        out.stderr_text()
+    );
+}
+
 /// `rewind dap` logs to a stderr that is not a terminal (an editor's log
 /// panel) without colour escapes.
 #[test]

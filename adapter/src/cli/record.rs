@@ -72,10 +72,11 @@ pub fn run(output: Option<PathBuf>, program: Vec<String>) -> Result<ExitCode> {
         paths::update_latest(&summary.trace_dir)?;
     }
     eprintln!(
-        "rewind: recorded {} events of {} to {}",
+        "rewind: recorded {} events of {} to {}; {}",
         summary.event_count,
         name,
-        summary.trace_dir.display()
+        summary.trace_dir.display(),
+        summary.ending()
     );
     Ok(ExitCode::from(summary.exit_code.clamp(0, 255) as u8))
 }

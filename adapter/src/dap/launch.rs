@@ -274,10 +274,10 @@ impl Recording {
             let _ = paths::update_latest(&summary.trace_dir);
         }
         console(format!(
-            "rewind: recorded {} events to {}; the program exited with status {}\n",
+            "rewind: recorded {} events to {}; {}\n",
             summary.event_count,
             summary.trace_dir.display(),
-            summary.exit_code
+            summary.ending()
         ));
         Ok(summary.trace_dir)
     }

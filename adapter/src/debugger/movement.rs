@@ -261,10 +261,11 @@ impl Debugger {
                 let mut r = StopReport::new(StopReason::Step, "End of the recording", stop.tid);
                 r.edge = Some(Edge::End);
                 r.text = Some(match exit_code {
+                    // The trace keeps the shell's status: 128+N reads as signal N.
                     Some(c) if *c > 128 => format!(
-                        "End of the recording: the program was killed by signal {} ({})",
-                        c - 128,
-                        rewind_engine::signals::name(c - 128)
+                        "End of the recording: the program was killed by {} ({}), exit status {c}",
+                        rewind_engine::signals::name(c - 128),
+                        rewind_engine::signals::description(c - 128)
                     ),
                     Some(c) => format!("End of the recording: the program exited with status {c}"),
                     None => "End of the recording (the recorder stopped before the program ended)"

@@ -100,10 +100,28 @@ pub struct RecordOptions {
 pub struct RecordSummary {
     /// Exit status as a shell reports it (128+N for death by signal N).
     pub exit_code: i32,
+    /// The signal that killed the program, when one did (an exit status of
+    /// 128+N alone does not say: a program may also exit with it).
+    pub killed_by: Option<i32>,
     /// How many events the trace holds.
     pub event_count: u64,
     /// Where the trace was written.
     pub trace_dir: PathBuf,
+}
+
+impl RecordSummary {
+    /// How the program ended, said plainly: "the program exited with status
+    /// 0", "the program was killed by SIGSEGV (segmentation fault)".
+    pub fn ending(&self) -> String {
+        match self.killed_by {
+            Some(sig) => format!(
+                "the program was killed by {} ({})",
+                crate::signals::name(sig),
+                crate::signals::description(sig)
+            ),
+            None => format!("the program exited with status {}", self.exit_code),
+        }
+    }
 }
 
 /// After this many consecutive events of one thread, another ready thread
@@ -168,6 +186,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordSummary, RecordError> {
     })?;
     Ok(RecordSummary {
         exit_code,
+        killed_by: rec.root_killed_by,
         event_count,
         trace_dir,
     })
@@ -182,6 +201,8 @@ pub(crate) struct Recorder {
     root_pid: i32,
     root_exe: String,
     root_exit: Option<i32>,
+    /// The signal that killed the first process, when one did.
+    root_killed_by: Option<i32>,
     /// The one thread that may run user code now.
     current: Option<i32>,
     /// Events recorded for the current thread since it was scheduled.
@@ -227,6 +248,7 @@ impl Recorder {
             root_pid: pid,
             root_exe,
             root_exit: None,
+            root_killed_by: None,
             current: Some(pid),
             slice_events: 0,
             stdout_id: output_id("/proc/self/fd/1"),
@@ -398,7 +420,12 @@ impl Recorder {
         }
         match w.stop {
             Stop::Exited(code) => self.thread_gone(tid, code),
-            Stop::Killed(sig) => self.thread_gone(tid, 128 + sig),
+            Stop::Killed(sig) => {
+                if tid == self.root_pid {
+                    self.root_killed_by = Some(sig);
+                }
+                self.thread_gone(tid, 128 + sig)
+            }
             Stop::Event(libc::PTRACE_EVENT_SECCOMP) => self.syscall_entry(tid),
             Stop::Syscall => self.syscall_exit(tid),
             Stop::Event(
