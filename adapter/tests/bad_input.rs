@@ -139,6 +139,56 @@ fn missing_mapped_file_copy() {
     assert_fails_naming(&out, &[&name]);
 }
 
+/// The libc copy in `files/` of a recording of hello.
+fn libc_copy(trace: &Path) -> PathBuf {
+    fs::read_dir(trace.join("files"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("libc.so")
+        })
+        .expect("the trace holds a copy of libc")
+}
+
+/// A copy in `files/` changed after recording (one byte flipped deep inside
+/// libc; its ELF header zeroed) is refused, naming the file, by replay and
+/// by the debugger alike: it never replays as "matched".
+#[test]
+fn modified_mapped_file_copy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = recorded_hello(tmp.path());
+    type Edit = fn(&mut Vec<u8>);
+    let edits: [(&str, Edit); 2] = [
+        ("flipped", |b| {
+            let at = b.len() / 2;
+            b[at] ^= 0x40;
+        }),
+        ("header", |b| b[..64].fill(0)),
+    ];
+    for (what, edit) in edits {
+        let copy = tmp.path().join(format!("modified-{what}"));
+        copy_dir(&trace, &copy);
+        let libc = libc_copy(&copy);
+        let mut bytes = fs::read(&libc).unwrap();
+        edit(&mut bytes);
+        fs::write(&libc, bytes).unwrap();
+        let out = replay_check(&copy);
+        let name = libc.file_name().unwrap().to_string_lossy().into_owned();
+        assert_fails_naming(
+            &out,
+            &[&name, "is not the file that was recorded", "CRC-32"],
+        );
+        assert!(
+            !out.stderr_text().contains("matched"),
+            "{what}: {}",
+            out.stderr_text()
+        );
+    }
+}
+
 #[test]
 fn not_a_trace_directory() {
     let tmp = tempfile::tempdir().unwrap();

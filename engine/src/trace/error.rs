@@ -69,6 +69,19 @@ pub enum TraceError {
         detail: String,
     },
 
+    /// A copy in `files/` is not the file that was recorded.
+    #[error(
+        "{} is not the file that was recorded: {detail} (it changed after recording; \
+         this trace cannot be replayed as recorded)",
+        path.display()
+    )]
+    ModifiedCopy {
+        /// The copy concerned.
+        path: PathBuf,
+        /// What differs.
+        detail: String,
+    },
+
     /// A file the trace refers to is not in its `files/` directory.
     #[error("{} is missing: the trace lacks this copy of a recorded file", path.display())]
     MissingFile {

@@ -2,12 +2,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions, Permissions};
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Seek, SeekFrom};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::error::TraceError;
+use super::file_sums::{digest, SumsWriter};
 
 /// Mode of every copy: readable and executable (executables, loaders and
 /// libraries need the execute bit for replay to exec or map them).
@@ -35,15 +36,20 @@ pub(crate) struct FileStore {
     /// confirmed by comparing bytes.
     by_digest: HashMap<(u64, u32), Vec<String>>,
     names: HashSet<String>,
+    /// The length and CRC of each copy, for the reader to check.
+    sums: SumsWriter,
 }
 
 impl FileStore {
-    pub fn new(dir: PathBuf) -> FileStore {
+    /// A store copying into `dir` (the trace's `files/`), listing each copy
+    /// in `sums`.
+    pub fn new(dir: PathBuf, sums: SumsWriter) -> FileStore {
         FileStore {
             dir,
             by_identity: HashMap::new(),
             by_digest: HashMap::new(),
             names: HashSet::new(),
+            sums,
         }
     }
 
@@ -89,6 +95,7 @@ impl FileStore {
             return Err(e);
         }
         tracing::debug!(src = %src.display(), display_name, name, "copied file into trace");
+        self.sums.append(&name, digest.0, digest.1)?;
         self.names.insert(name.clone());
         self.by_identity.insert(identity, name.clone());
         self.by_digest.entry(digest).or_default().push(name.clone());
@@ -170,25 +177,6 @@ fn sanitize(display_name: &str) -> String {
         out.push_str("file");
     }
     out
-}
-
-/// (length, crc32) of everything readable from `file`'s start.
-fn digest(file: &mut File) -> io::Result<(u64, u32)> {
-    file.seek(SeekFrom::Start(0))?;
-    let mut hasher = crc32fast::Hasher::new();
-    let mut buf = vec![0u8; CHUNK];
-    let mut len = 0u64;
-    loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-        len += n as u64;
-    }
-    Ok((len, hasher.finalize()))
 }
 
 fn same_contents(a: &mut File, b: &mut File) -> io::Result<bool> {
@@ -292,7 +280,7 @@ mod tests {
         let c2 = srcdir.join("d").join("liba.so");
         write_file(&c2, b"different contents, same name");
 
-        let mut store = FileStore::new(files.clone());
+        let mut store = FileStore::new(files.clone(), SumsWriter::create(tmp.path()).unwrap());
         let n1 = store.copy_file(&a, "/usr/lib/liba.so").unwrap();
         assert_eq!(n1, "liba.so");
         // Same file again, through another path naming the same open file.
@@ -341,7 +329,7 @@ mod tests {
         let b = tmp.path().join("b");
         write_file(&a, b"aaaa");
         write_file(&b, b"bbbb");
-        let mut store = FileStore::new(files);
+        let mut store = FileStore::new(files, SumsWriter::create(tmp.path()).unwrap());
         let na = store.copy_file(&a, "a").unwrap();
         let mut fb = File::open(&b).unwrap();
         let db = digest(&mut fb).unwrap();

@@ -6,6 +6,7 @@
 pub mod cpu;
 mod error;
 pub mod event;
+mod file_sums;
 mod files;
 pub mod format;
 mod reader;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::TraceError;
 use super::event::{Event, Header, RecordingEnd, FORMAT_VERSION};
+use super::file_sums::SumsChecker;
 use super::files::is_valid_name;
 use super::format::{
     le_u32, max_frame_compressed, read_full, FrameHeader, EVENTS_FILE, EVENTS_MAGIC,
@@ -19,6 +20,8 @@ use super::format::{
 pub struct TraceReader {
     dir: PathBuf,
     header: Header,
+    /// Checks each copy in `files/` before it is used.
+    sums: SumsChecker,
 }
 
 impl TraceReader {
@@ -31,6 +34,7 @@ impl TraceReader {
         Ok(TraceReader {
             dir: dir.to_path_buf(),
             header,
+            sums: SumsChecker::load(dir)?,
         })
     }
 
@@ -44,7 +48,8 @@ impl TraceReader {
         &self.dir
     }
 
-    /// Path of the copy named `name` in `files/`.
+    /// Path of the copy named `name` in `files/`, checked against the length
+    /// and CRC-32 the recorder listed for it (once per reader).
     pub fn file_path(&self, name: &str) -> Result<PathBuf, TraceError> {
         let files = self.dir.join(FILES_DIR);
         if !is_valid_name(name) {
@@ -55,7 +60,10 @@ impl TraceReader {
         }
         let path = files.join(name);
         match fs::metadata(&path) {
-            Ok(m) if m.is_file() => Ok(path),
+            Ok(m) if m.is_file() => {
+                self.sums.check(name, &path)?;
+                Ok(path)
+            }
             Ok(_) => Err(TraceError::NotAFile { path }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 Err(TraceError::MissingFile { path })

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::TraceError;
 use super::event::{Event, Header, RecordingEnd, FORMAT_VERSION};
+use super::file_sums::SumsWriter;
 use super::files::FileStore;
 use super::format::{
     FrameHeader, EVENTS_FILE, EVENTS_MAGIC, FILES_DIR, FRAME_END, FRAME_EVENTS, FRAME_HEADER_LEN,
@@ -96,7 +97,7 @@ impl TraceWriter {
             frame: Vec::new(),
             event_count: 0,
             frames_written: 0,
-            files: FileStore::new(files_dir),
+            files: FileStore::new(files_dir, SumsWriter::create(dir)?),
             finished: false,
         })
     }
