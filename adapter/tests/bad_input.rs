@@ -39,7 +39,7 @@ fn truncated_events_file() {
     let trace = recorded_hello(tmp.path());
     let events = trace.join("events");
     let len = fs::metadata(&events).unwrap().len();
-    for cut in [4, 14, len / 2, len - 1] {
+    let cut_copy = |cut: u64| {
         let copy = tmp.path().join(format!("cut-{cut}"));
         copy_dir(&trace, &copy);
         let f = fs::OpenOptions::new()
@@ -47,11 +47,53 @@ fn truncated_events_file() {
             .open(copy.join("events"))
             .unwrap();
         f.set_len(cut).unwrap();
+        copy
+    };
+    // Inside the file's magic: not a trace at all.
+    let copy = cut_copy(4);
+    assert_fails_naming(&replay_check(&copy), &["events", "truncated"]);
+    let dump = rewind(&["dump", copy.to_str().unwrap()], b"", LIMIT);
+    assert_fails_naming(&dump, &["events", "truncated"]);
+    // Inside a frame: the same as a recorder killed between frames (see
+    // recorder_killed_leaves_replayable_prefix): an incomplete recording
+    // whose intact prefix replays, saying where the file stops. Before the
+    // first whole frame, that prefix is empty, which replay refuses.
+    for cut in [14, len / 2, len - 1] {
+        let copy = cut_copy(cut);
         let out = replay_check(&copy);
-        assert_fails_naming(&out, &["events", "truncated"]);
+        let stops = format!("the events file stops at byte {cut}");
+        if out.stderr_text().contains("holds no events") {
+            assert_fails_naming(&out, &["holds no events"]);
+        } else {
+            assert_eq!(out.code, Some(0), "{}", out.stderr_text());
+            assert!(
+                out.stderr_text().contains("is incomplete"),
+                "{}",
+                out.stderr_text()
+            );
+            assert!(out.stderr_text().contains(&stops), "{}", out.stderr_text());
+        }
         let dump = rewind(&["dump", copy.to_str().unwrap()], b"", LIMIT);
-        assert_fails_naming(&dump, &["events", "truncated"]);
+        assert_eq!(dump.code, Some(0), "{}", dump.stderr_text());
+        assert!(
+            dump.stdout_text().contains("incomplete"),
+            "{}",
+            dump.stdout_text()
+        );
+        assert!(
+            dump.stdout_text().contains(&stops),
+            "{}",
+            dump.stdout_text()
+        );
     }
+    // The end frame cut: every event is there, the end is not.
+    let out = replay_check(&cut_copy(len - 1));
+    assert_eq!(out.code, Some(0), "{}", out.stderr_text());
+    assert!(
+        out.stderr_text().contains("is incomplete"),
+        "{}",
+        out.stderr_text()
+    );
 }
 
 #[test]

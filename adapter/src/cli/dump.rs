@@ -72,7 +72,11 @@ pub fn run(dir: Option<PathBuf>, json: bool) -> Result<ExitCode> {
         )?,
         None if result.is_ok() => writeln!(
             out,
-            "end        missing: the recording is incomplete after {index} events"
+            "end        missing: the recording is incomplete after {index} events{}",
+            stream
+                .cut_tail()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default()
         )?,
         None => {}
     }

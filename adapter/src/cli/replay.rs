@@ -45,9 +45,14 @@ pub fn run(dir: Option<PathBuf>, check: bool) -> Result<ExitCode> {
     }
     match summary.recorded_exit {
         None => {
+            let cut = summary
+                .cut_tail
+                .as_ref()
+                .map(|c| format!("; {c}, inside the frame the recorder was writing"))
+                .unwrap_or_default();
             eprintln!(
                 "rewind: the recording in {} is incomplete: it ends after event {} (the recorder stopped \
-                 before the program did); those {} events replayed exactly",
+                 before the program did{cut}); those {} events replayed exactly",
                 dir.display(),
                 summary.events,
                 summary.events

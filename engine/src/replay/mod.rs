@@ -33,6 +33,9 @@ pub struct ReplaySummary {
     pub events: u64,
     /// The recorded exit status; `None` for an incomplete recording.
     pub recorded_exit: Option<i32>,
+    /// For an incomplete recording whose events file stops inside a frame:
+    /// where (`None`: complete, or cut between frames).
+    pub cut_tail: Option<crate::trace::CutTail>,
     /// The exit status the replayed program ended with, when seen.
     pub replayed_exit: Option<i32>,
     /// Output the recording could not hold, so replay did not re-emit it
@@ -227,6 +230,7 @@ impl Replayer {
         Ok(ReplaySummary {
             events: self.index,
             recorded_exit,
+            cut_tail: self.stream.cut_tail().cloned(),
             replayed_exit: self.replayed_exit,
             unrecorded_output: std::mem::take(&mut self.unrecorded_output),
         })

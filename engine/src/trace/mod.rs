@@ -15,7 +15,7 @@ mod writer;
 pub use cpu::{compare_cpus, current_cpu_info, CpuMismatch, CpuSummary, LeafDifference};
 pub use error::TraceError;
 pub use event::*;
-pub use reader::{EventStream, StreamMark, TraceReader};
+pub use reader::{CutTail, EventStream, StreamMark, TraceReader};
 pub use writer::TraceWriter;
 
 #[cfg(test)]

@@ -89,6 +89,7 @@ impl TraceReader {
             pos: 0,
             position: 0,
             end: None,
+            cut: None,
             done: false,
         })
     }
@@ -236,7 +237,31 @@ pub struct EventStream {
     /// Index of the next event.
     position: u64,
     end: Option<RecordingEnd>,
+    /// Where the file stops inside its last frame, when it does.
+    cut: Option<CutTail>,
     done: bool,
+}
+
+/// The events file stops inside a frame: the recorder was killed while
+/// writing it (or the file was cut short). The events before that frame are
+/// intact, and the recording is incomplete, like one whose recorder was
+/// killed between frames.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CutTail {
+    /// The file's length: where it stops.
+    pub offset: u64,
+    /// What was being read when the data ran out.
+    pub detail: String,
+}
+
+impl std::fmt::Display for CutTail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the events file stops at byte {}: {}",
+            self.offset, self.detail
+        )
+    }
 }
 
 impl EventStream {
@@ -258,6 +283,13 @@ impl EventStream {
     /// simply stopped (the recorder died).
     pub fn end(&self) -> Option<&RecordingEnd> {
         self.end.as_ref()
+    }
+
+    /// After [`next_event`](EventStream::next_event) returned `Ok(None)`
+    /// without an end frame: where the file stops inside its last frame, if it
+    /// does (`None`: it stops between frames).
+    pub fn cut_tail(&self) -> Option<&CutTail> {
+        self.cut.as_ref()
     }
 
     /// Index of the next event to be returned (0-based).
@@ -282,6 +314,7 @@ impl EventStream {
     pub fn seek(&mut self, mark: &StreamMark) -> Result<(), TraceError> {
         self.done = false;
         self.end = None;
+        self.cut = None;
         self.payload.clear();
         self.pos = 0;
         if mark.in_frame {
@@ -354,7 +387,7 @@ impl EventStream {
             return Ok(None);
         }
         if n < FRAME_HEADER_LEN {
-            return Err(self.truncated(
+            return Ok(self.cut_short(
                 frame_offset + n as u64,
                 format!(
                     "frame {} at byte {frame_offset} ends inside its {FRAME_HEADER_LEN}-byte header",
@@ -396,7 +429,7 @@ impl EventStream {
             .read_to_end(&mut self.compressed)
             .map_err(|e| TraceError::io(&self.path, e))?;
         if self.compressed.len() < fh.compressed_len as usize {
-            return Err(self.truncated(
+            return Ok(self.cut_short(
                 payload_offset + self.compressed.len() as u64,
                 format!(
                     "frame {} at byte {frame_offset} declares {} bytes but only {} are present",
@@ -496,13 +529,17 @@ impl EventStream {
         Ok(())
     }
 
-    fn truncated(&self, offset: u64, detail: String) -> TraceError {
-        TraceError::Truncated {
-            path: self.path.clone(),
+    /// The file stops inside a frame: the stream ends here, incomplete.
+    fn cut_short(&mut self, offset: u64, detail: String) -> Option<u8> {
+        tracing::debug!(
+            path = %self.path.display(),
             offset,
-            events: self.position,
-            detail,
-        }
+            events = self.position,
+            %detail,
+            "the events file stops inside a frame (incomplete recording)"
+        );
+        self.cut = Some(CutTail { offset, detail });
+        None
     }
 
     fn io(&self, e: std::io::Error) -> TraceError {

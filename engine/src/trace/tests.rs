@@ -495,7 +495,8 @@ fn trace_truncated_events() {
     );
     assert_names(&err, &path);
 
-    // (cut, events intact before the error)
+    // (cut, events intact before it): a file that stops inside a frame is
+    // an incomplete recording, like one cut between frames, and says where.
     let cases = [
         (12 + 5, 0),                // inside the first frame header
         (f1_off + 1, 256),          // inside the second frame header
@@ -506,23 +507,26 @@ fn trace_truncated_events() {
     ];
     for (cut, intact) in cases {
         fs::write(&path, &original[..cut]).unwrap();
-        let (got, err, end) = read_all(&fx.dir);
-        let err = err.unwrap_or_else(|| panic!("cut at {cut}: no error"));
-        match &err {
-            TraceError::Truncated { offset, events, .. } => {
-                assert_eq!(*offset, cut as u64, "{err}");
-                assert_eq!(*events, intact as u64, "{err}");
-            }
-            other => panic!("cut at {cut}: {other}"),
+        let reader = TraceReader::open(&fx.dir).unwrap();
+        let mut stream = reader.events().unwrap();
+        let mut got = Vec::new();
+        while let Some(e) = stream
+            .next_event()
+            .unwrap_or_else(|e| panic!("cut at {cut}: {e}"))
+        {
+            got.push(e);
         }
-        assert_names(&err, &path);
-        assert!(
-            err.to_string().contains(&format!("first {intact} events")),
-            "{err}"
-        );
-        assert_eq!(got.len(), intact);
+        assert_eq!(got.len(), intact, "cut at {cut}");
         assert!(got[..] == fx.evs[..intact]);
-        assert!(end.is_none());
+        assert!(stream.end().is_none());
+        let tail = stream
+            .cut_tail()
+            .unwrap_or_else(|| panic!("cut at {cut}: no cut tail"));
+        assert_eq!(tail.offset, cut as u64);
+        assert!(
+            tail.to_string().contains(&format!("stops at byte {cut}")),
+            "{tail}"
+        );
     }
 
     // Cut at a frame boundary: a clean, incomplete recording.
@@ -591,15 +595,16 @@ fn trace_garbage_frame_kind_and_lengths() {
     let (_, err, _) = read_all(&fx.dir);
     assert!(matches!(err, Some(TraceError::Corrupt { .. })), "{err:?}");
 
-    // A compressed length larger than the file: truncated.
+    // A compressed length larger than the file: the file stops inside that
+    // frame (an incomplete recording), and the cut says how much was declared.
     let fx = Fixture::new(1000, true);
     let path = fx.events_path();
     mutate(&path, |b| set_u32(b, 12 + 1, 100 << 20));
-    let (_, err, _) = read_all(&fx.dir);
-    assert!(
-        matches!(err, Some(TraceError::Truncated { events: 0, .. })),
-        "{err:?}"
-    );
+    let reader = TraceReader::open(&fx.dir).unwrap();
+    let mut stream = reader.events().unwrap();
+    assert!(stream.next_event().unwrap().is_none());
+    let tail = stream.cut_tail().expect("a cut tail");
+    assert!(tail.detail.contains("declares 104857600 bytes"), "{tail}");
 }
 
 /// Appends a frame with a valid checksum around `compressed`.
