@@ -5,8 +5,6 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use serde_json::Value;
-
 use rewind_protocol_tests::client::DapClient;
 use rewind_protocol_tests::locate;
 
@@ -72,7 +70,7 @@ async fn a_trace_cut_inside_a_frame_is_debugged_up_to_the_cut() {
         !client
             .buffered_events()
             .iter()
-            .any(|e| e["event"] == Value::from("exited")),
+            .any(|e| e["event"] == "exited"),
         "{:?}",
         client.buffered_events()
     );
