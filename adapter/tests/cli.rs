@@ -386,3 +386,76 @@ fn long_recording_shows_a_status_line_on_a_terminal_only() {
         plain.stderr_text()
     );
 }
+
+/// Whether process `pid` is gone or a zombie (dead, waiting to be reaped by
+/// whatever init this machine has).
+fn dead(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/status")) {
+        Err(_) => true,
+        Ok(status) => status
+            .lines()
+            .any(|l| l.starts_with("State:") && l.contains('Z')),
+    }
+}
+
+/// Waits (bounded) until `pid` is dead.
+fn wait_dead(pid: u32, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !dead(pid) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: process {pid} still runs"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// A task the program started with CLONE_UNTRACED (the recorder never sees
+/// it) dies with the recording: when the program ends and leaves it behind,
+/// and when the recorder itself is killed with SIGKILL.
+#[test]
+fn untraced_tasks_do_not_outlive_the_recording() {
+    use std::io::{BufRead, BufReader};
+    if !std::path::Path::new("/proc/self/cgroup").exists() {
+        eprintln!("skipping: no /proc/self/cgroup");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let start = |trace: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rewind"))
+            .args([
+                "record",
+                "-o",
+                tmp.path().join(trace).to_str().unwrap(),
+                "--",
+            ])
+            .arg(fixture_arg("untraced"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let pid: u32 = line
+            .trim()
+            .strip_prefix("untraced child ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no pid in {line:?}"));
+        assert!(!dead(pid), "the untraced child runs while recorded");
+        (child, pid)
+    };
+    // The program ends (stdin closed) and leaves its untraced child running.
+    let (mut child, pid) = start("left-behind");
+    drop(child.stdin.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2));
+    wait_dead(pid, "after the recording ended");
+    // The recorder is killed while the program runs.
+    let (mut child, pid) = start("recorder-killed");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    wait_dead(pid, "after the recorder was killed");
+}

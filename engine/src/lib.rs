@@ -14,3 +14,4 @@ pub mod spawn;
 pub mod syscalls;
 pub mod trace;
 pub mod tracee;
+pub mod tree_guard;

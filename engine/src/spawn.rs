@@ -49,6 +49,9 @@ pub struct SpawnSpec {
     /// The signal mask and ignored signals the program starts with, set
     /// explicitly in the child so they never depend on the tracer's own.
     pub signals: InitialSignals,
+    /// A `cgroup.procs` the child joins before anything else (the
+    /// recording's [`TreeGuard`](crate::tree_guard::TreeGuard)).
+    pub cgroup_procs: Option<CString>,
 }
 
 /// The kernel's `struct sigaction` for `rt_sigaction` (x86-64 layout).
@@ -214,6 +217,13 @@ pub fn spawn(spec: &SpawnSpec) -> Result<i32, SpawnError> {
     if pid == 0 {
         // SAFETY: see above; every call here is a raw syscall wrapper.
         unsafe {
+            if let Some(procs) = &spec.cgroup_procs {
+                let fd = libc::open(procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                if fd >= 0 {
+                    libc::write(fd, b"0".as_ptr().cast(), 1);
+                    libc::close(fd);
+                }
+            }
             libc::ptrace(libc::PTRACE_TRACEME, 0, 0usize, 0usize);
             libc::kill(libc::getpid(), libc::SIGSTOP);
             apply_signals(&spec.signals);

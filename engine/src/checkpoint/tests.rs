@@ -45,6 +45,7 @@ fn start(name: &str, args: &[&str]) -> i32 {
         cpu,
         stdio: None,
         signals: Default::default(),
+        cgroup_procs: None,
     })
     .expect("spawn");
     tracee::resume(pid, Resume::Cont, 0).unwrap();

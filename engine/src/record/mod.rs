@@ -159,6 +159,8 @@ pub fn record(opts: &RecordOptions) -> Result<RecordSummary, RecordError> {
         initial_signals: opts.signals,
     };
     let writer = TraceWriter::create(&opts.trace_dir, &header)?;
+    // Every task of the program, traced or not, ends with the recording.
+    let tree = crate::tree_guard::TreeGuard::new();
     let pid = spawn::spawn(&SpawnSpec {
         exe: opts.exe.clone(),
         argv: opts.argv.clone(),
@@ -168,6 +170,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordSummary, RecordError> {
         cpu: cpu_index,
         stdio: opts.stdio,
         signals: opts.signals,
+        cgroup_procs: tree.as_ref().map(|t| t.procs().clone()),
     })?;
     let alarm = WaitAlarm::new()?;
     let mut rec = Recorder::new(writer, pid, opts.exe.clone(), alarm);
@@ -184,6 +187,7 @@ pub fn record(opts: &RecordOptions) -> Result<RecordSummary, RecordError> {
         exit_code,
         event_count,
     })?;
+    drop(tree);
     Ok(RecordSummary {
         exit_code,
         killed_by: rec.root_killed_by,

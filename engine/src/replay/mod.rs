@@ -142,6 +142,7 @@ impl Replayer {
             // own descriptors must never be the adapter's (DAP on stdio).
             stdio: Some([devnull.as_raw_fd(); 3]),
             signals: header.initial_signals,
+            cgroup_procs: None,
         })?;
         let mut rep = Replayer {
             trace_dir: dir.to_path_buf(),
