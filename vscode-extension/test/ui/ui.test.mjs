@@ -348,7 +348,8 @@ describe('the rewind extension in VS Code (code-server + Chromium)', () => {
                 if (!options.todo) {
                     failed = true;
                 }
-                await screenshot(`failed-${name.replace(/\W+/g, '-').replace(/^-|-$/g, '')}`).catch(() => undefined);
+                const prefix = options.todo ? 'todo-failed' : 'failed';
+                await screenshot(`${prefix}-${name.replace(/\W+/g, '-').replace(/^-|-$/g, '')}`).catch(() => undefined);
                 throw error;
             }
         });
@@ -443,9 +444,15 @@ describe('the rewind extension in VS Code (code-server + Chromium)', () => {
             ),
         );
 
+        const home = {
+            XDG_DATA_HOME: path.join(tmp, 'xdg', 'data'),
+            XDG_CONFIG_HOME: path.join(tmp, 'xdg', 'config'),
+            XDG_CACHE_HOME: path.join(tmp, 'xdg', 'cache'),
+        };
         const common = ['--config', config, '--user-data-dir', userData, '--extensions-dir', extensions];
         const installed = execFileSync(process.execPath, [codeServer, ...common, '--install-extension', vsix], {
             encoding: 'utf8',
+            env: { ...process.env, ...home },
             timeout: SERVER_START_MS,
         });
         assert.match(installed, /successfully installed/, `code-server --install-extension ${vsix} said:\n${installed}`);
@@ -468,7 +475,9 @@ describe('the rewind extension in VS Code (code-server + Chromium)', () => {
             {
                 detached: true,
                 stdio: ['ignore', 'pipe', 'pipe'],
-                env: { ...process.env, REWIND_DIR: path.join(tmp, 'recordings') },
+                // code-server keeps logs under $XDG_DATA_HOME/code-server whatever
+                // --user-data-dir says: all of it stays in the temporary directory.
+                env: { ...process.env, ...home, REWIND_DIR: path.join(tmp, 'recordings') },
             },
         );
         serverExit = new Promise((resolve) => server.on('exit', (code, signal) => resolve({ code, signal })));
@@ -500,6 +509,7 @@ describe('the rewind extension in VS Code (code-server + Chromium)', () => {
                 headless: true,
                 userDataDir: path.join(tmp, 'chromium'),
                 defaultViewport: { width: 1400, height: 900 },
+                env: { ...process.env, ...home },
                 args: [
                     ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
                     '--disable-gpu',
