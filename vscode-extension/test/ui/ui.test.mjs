@@ -273,6 +273,10 @@ describe('the rewind extension in VS Code (code-server + Chromium)', () => {
     }
 
     /**
+     * Each stop's expected values differ from the stop before it: the Variables view
+     * keeps showing the old values until the new ones arrive, so an unchanged value
+     * would prove nothing.
+     *
      * Waits for the stop the last action led to: the editor highlights `stop.line` (and
      * no other line), the Call Stack view's top frame is `stop.fn` at that line, the
      * Variables view shows `stop.vars`, and the status-bar item shows an event. Returns
@@ -603,9 +607,10 @@ describe('the rewind extension in VS Code (code-server + Chromium)', () => {
         await checkStop('Continue', STOP_MS, { line: line('point_x'), fn: 'main', vars: { i: '1', r: '3' } }, 'Breakpoint', 'forwards', 'continue');
     });
 
-    step('Step Back (toolbar): the previous line, same iteration', async () => {
+    step('Step Back (toolbar): the previous line, same iteration, before its call', async () => {
         await clickToolbar('Step Back');
-        await checkStop('Step Back', STOP_MS, { line: line('loop_body'), fn: 'main', vars: { i: '1' } }, 'Step', 'back', 'step-back');
+        // At the start of `int r = step(i);` r still holds step(0)'s result.
+        await checkStop('Step Back', STOP_MS, { line: line('loop_body'), fn: 'main', vars: { i: '1', r: '1' } }, 'Step', 'back', 'step-back');
     });
 
     step('Reverse (toolbar): back to the previous breakpoint hit', async () => {
