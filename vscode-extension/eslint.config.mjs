@@ -38,4 +38,22 @@ export default tseslint.config(
         files: ['eslint.config.mjs'],
         ...tseslint.configs.disableTypeChecked,
     },
+    {
+        // The UI test is plain JavaScript run by Node (its dependencies live in
+        // test/ui/node_modules, installed by .ci/vscode-ui.sh): untyped rules only. Some
+        // of its functions run in the browser page.
+        files: ['test/ui/**/*.mjs'],
+        ...tseslint.configs.disableTypeChecked,
+        languageOptions: {
+            ...tseslint.configs.disableTypeChecked.languageOptions,
+            globals: {
+                process: 'readonly',
+                console: 'readonly',
+                setTimeout: 'readonly',
+                clearTimeout: 'readonly',
+                window: 'readonly',
+                document: 'readonly',
+            },
+        },
+    },
 );

@@ -51,9 +51,13 @@ export function parseTimeline(body: unknown): Timeline | undefined {
     };
 }
 
-/** The status-bar text: `⏱ 1234 / 56789`. */
+/**
+ * The status-bar text: `$(history) 1234 / 56789`. The icon is a codicon, drawn by
+ * VS Code's own icon font: an emoji such as ⏱ needs a colour-emoji font, and renders
+ * as an empty box where the machine has none.
+ */
 export function statusText(timeline: Timeline): string {
-    return `⏱ ${timeline.currentEvent} / ${timeline.eventCount}`;
+    return `$(history) ${timeline.currentEvent} / ${timeline.eventCount}`;
 }
 
 export function bookmarkLabel(bookmark: Bookmark): string {

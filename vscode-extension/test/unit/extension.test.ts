@@ -31,7 +31,7 @@ describe('activate (stubbed vscode)', () => {
         assert.equal(state.statusItems[0]?.disposed, true);
     });
 
-    it('shows "⏱ current / count" in the status bar while a session is stopped', async () => {
+    it('shows "$(history) current / count" in the status bar while a session is stopped', async () => {
         activate({ subscriptions: [] } as unknown as vscode.ExtensionContext);
         const item = state.statusItems[0];
         assert.ok(item);
@@ -52,7 +52,7 @@ describe('activate (stubbed vscode)', () => {
         tracker.onDidSendMessage({ type: 'event', event: 'stopped', body: { reason: 'breakpoint', threadId: 1 } });
         await tick();
         assert.deepEqual(requests, ['timeline']);
-        assert.equal(item.text, '⏱ 1234 / 56789');
+        assert.equal(item.text, '$(history) 1234 / 56789');
         assert.equal(item.visible, true);
         tracker.onWillReceiveMessage({ type: 'request', command: 'continue', arguments: { threadId: 1 } });
         assert.equal(item.visible, false);

@@ -27,7 +27,7 @@ interface Manifest {
         debuggers: Debugger[];
         breakpoints: { language: string }[];
         commands: { command: string; title: string; enablement?: string }[];
-        configuration: { properties: Record<string, { default: unknown; markdownDescription: string }> };
+        configuration: { properties: Record<string, { default: unknown; markdownDescription: string; scope?: string }> };
     };
 }
 
@@ -104,6 +104,17 @@ describe('package.json', () => {
         assert.ok(setting);
         assert.equal(setting.default, 'rewind');
         assert.match(setting.markdownDescription, /PATH/);
+    });
+
+    it('reads the adapter path from User settings in a remote window too (scope "resource")', () => {
+        // In a remote window (code-server, Remote-SSH, WSL, containers) VS Code reads the
+        // User settings with the scopes application, window, resource and
+        // language-overridable only: a "machine" or "machine-overridable" setting set
+        // there is ignored, and rewind was looked for on PATH (test/ui shows it).
+        // "resource" applies from User, Remote, Workspace and folder settings alike; the
+        // factory reads it for the session's folder.
+        const setting = manifest.contributes.configuration.properties['rewind.adapterPath'];
+        assert.equal(setting?.scope, 'resource');
     });
 
     it('activates on rewind sessions and builds to its main', () => {

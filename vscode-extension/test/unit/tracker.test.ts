@@ -56,13 +56,13 @@ describe('TimelineStatus (status bar from a DebugAdapterTracker)', () => {
         tracker = status.trackerFor(session);
     });
 
-    it('asks for the timeline after each stop and shows "⏱ current / count"', async () => {
+    it('asks for the timeline after each stop and shows "$(history) current / count"', async () => {
         tracker.onDidSendMessage(stopped());
         assert.deepEqual(session.requests, [{ command: 'timeline', args: undefined }]);
         assert.equal(view.text, undefined);
         session.answer(timeline(123));
         await tick();
-        assert.equal(view.text, '⏱ 123 / 500');
+        assert.equal(view.text, '$(history) 123 / 500');
         assert.match(view.tooltip, /123 of 500/);
         assert.deepEqual(status.timeline('s1'), { eventCount: 500, currentEvent: 123, complete: true, bookmarks: [] });
     });
@@ -83,7 +83,7 @@ describe('TimelineStatus (status bar from a DebugAdapterTracker)', () => {
             tracker.onDidSendMessage(stopped());
             session.answer(timeline(10));
             await tick();
-            assert.equal(view.text, '⏱ 10 / 500');
+            assert.equal(view.text, '$(history) 10 / 500');
             hide();
             assert.equal(view.text, undefined);
             assert.equal(status.timeline('s1'), undefined);
@@ -98,7 +98,7 @@ describe('TimelineStatus (status bar from a DebugAdapterTracker)', () => {
         tracker.onWillReceiveMessage({ type: 'request', seq: 4, command: 'bookmark', arguments: {} });
         tracker.onDidSendMessage({ type: 'event', seq: 5, event: 'exited', body: { exitCode: 0 } });
         tracker.onDidSendMessage({ type: 'response', seq: 6, request_seq: 3, command: 'stackTrace', success: true });
-        assert.equal(view.text, '⏱ 500 / 500');
+        assert.equal(view.text, '$(history) 500 / 500');
     });
 
     it('ignores a timeline answer that arrives after the program moved on', async () => {
@@ -114,7 +114,7 @@ describe('TimelineStatus (status bar from a DebugAdapterTracker)', () => {
         assert.equal(view.text, undefined);
         session.answer(timeline(3));
         await tick();
-        assert.equal(view.text, '⏱ 3 / 500');
+        assert.equal(view.text, '$(history) 3 / 500');
     });
 
     it('hides when the timeline request fails or answers nonsense', async () => {
@@ -139,7 +139,7 @@ describe('TimelineStatus (status bar from a DebugAdapterTracker)', () => {
             tracker.onDidSendMessage(stopped());
             session.answer(timeline(5));
             await tick();
-            assert.equal(view.text, '⏱ 5 / 500');
+            assert.equal(view.text, '$(history) 5 / 500');
             end();
             assert.equal(view.text, undefined);
             assert.equal(status.lastStoppedThread('s1'), undefined);
@@ -155,13 +155,13 @@ describe('TimelineStatus (status bar from a DebugAdapterTracker)', () => {
         otherTracker.onDidSendMessage(stopped());
         other.answer(timeline(2));
         await tick();
-        assert.equal(view.text, '⏱ 2 / 500');
+        assert.equal(view.text, '$(history) 2 / 500');
         status.setActive('s1');
-        assert.equal(view.text, '⏱ 1 / 500');
+        assert.equal(view.text, '$(history) 1 / 500');
         status.setActive(undefined); // e.g. a non-rewind session became active
         assert.equal(view.text, undefined);
         status.setActive('s2');
-        assert.equal(view.text, '⏱ 2 / 500');
+        assert.equal(view.text, '$(history) 2 / 500');
         otherTracker.onExit(0, undefined);
         assert.equal(view.text, undefined);
     });
