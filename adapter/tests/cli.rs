@@ -167,6 +167,8 @@ fn rewrite(
         let p = entry.unwrap().path();
         std::fs::copy(&p, dest.join("files").join(p.file_name().unwrap())).unwrap();
     }
+    // The copies come with their recorded lengths and CRCs.
+    std::fs::copy(trace.join("files.crc"), dest.join("files.crc")).unwrap();
     let mut end = stream.end().unwrap().clone();
     end.event_count = index;
     writer.finish(&end).unwrap();

@@ -8,8 +8,9 @@
 //! helper is one): those ran on, orphaned. A cgroup holds every descendant,
 //! traced or not, and the kernel moves none out on its own.
 //!
-//! The watchdog is forked before the program and waits for the end of a pipe
-//! whose only writer is the recorder: the pipe ends when the recorder does.
+//! The watchdog is forked before the program and waits on a pipe whose writer
+//! is the recorder: a byte when the recorder is done, or the pipe's end when
+//! it dies.
 //! It ignores the signals a terminal or `timeout` sends (and leaves the
 //! terminal's process group), so it is there to clean up after them. Where no
 //! writable cgroup v2 hierarchy exists (no cgroup2 mount, no permission), the
@@ -31,6 +32,8 @@ pub struct TreeGuard {
     dir: PathBuf,
     /// Its `cgroup.procs`, which the program joins before exec.
     procs: CString,
+    /// Its `cgroup.kill`.
+    kill: PathBuf,
     /// The write end of the watchdog's pipe: closing it (or dying) ends the watch.
     pipe_write: libc::c_int,
     watchdog: libc::pid_t,
@@ -98,6 +101,7 @@ impl TreeGuard {
         }
         debug!(cgroup = %dir.display(), watchdog = pid, "recorded program's cgroup");
         Ok(TreeGuard {
+            kill: dir.join("cgroup.kill"),
             dir,
             procs,
             pipe_write: write_end,
@@ -107,22 +111,36 @@ impl TreeGuard {
 }
 
 impl Drop for TreeGuard {
-    /// Ends the watch: the watchdog kills what is left in the cgroup (tasks
-    /// the program left behind) and removes it; waits for it.
+    /// Ends the watch: kills what is left in the cgroup (tasks the program
+    /// left behind) and wakes the watchdog, which removes the cgroup once it
+    /// is empty; waits for it, at most [`WATCHDOG_WAIT`]. A tracee stopped at
+    /// its exit event (a failed exec) only dies once its tracer lets it go,
+    /// which may be only when the recorder itself exits: then the watchdog
+    /// finishes on its own.
     fn drop(&mut self) {
-        // SAFETY: our own descriptor, closed once.
-        unsafe { libc::close(self.pipe_write) };
+        let _ = std::fs::write(&self.kill, "1");
+        // SAFETY: our own descriptor: one byte says "done" even while a child
+        // that has not exec'd yet still holds a copy of it; closed once.
+        unsafe {
+            libc::write(self.pipe_write, b"x".as_ptr().cast(), 1);
+            libc::close(self.pipe_write);
+        }
+        let deadline = std::time::Instant::now() + WATCHDOG_WAIT;
         let mut status = 0;
         loop {
-            // SAFETY: waits for our own child.
-            let rc = unsafe { libc::waitpid(self.watchdog, &mut status, libc::__WALL) };
-            if rc >= 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            // SAFETY: polls our own child.
+            let rc = unsafe { libc::waitpid(self.watchdog, &mut status, libc::WNOHANG) };
+            if rc != 0 || std::time::Instant::now() >= deadline {
                 break;
             }
+            std::thread::sleep(std::time::Duration::from_millis(5));
         }
-        debug!(cgroup = %self.dir.display(), "recorded program's cgroup removed");
+        debug!(cgroup = %self.dir.display(), "recorded program's cgroup released");
     }
 }
+
+/// How long dropping a guard waits for its watchdog.
+const WATCHDOG_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The directory of this process's cgroup in a mounted cgroup v2 hierarchy
 /// (the unified one of a hybrid setup included).
@@ -175,10 +193,11 @@ unsafe fn watch(
         ] {
             libc::signal(sig, libc::SIG_IGN);
         }
+        // A byte (the recorder is done) or the end of the pipe (it died).
         let mut byte = 0u8;
         loop {
             let n = libc::read(3, (&mut byte as *mut u8).cast(), 1);
-            if n == 0 || (n < 0 && *libc::__errno_location() != libc::EINTR) {
+            if n >= 0 || *libc::__errno_location() != libc::EINTR {
                 break;
             }
         }

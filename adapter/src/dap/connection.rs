@@ -179,6 +179,22 @@ impl Connection {
         Ok(json!({ "allThreadsContinued": true }))
     }
 
+    /// A movement asked by a custom request or a console command. Clients
+    /// send themselves `continued` only after the DAP requests they know move
+    /// the program, so the adapter says so, just before the movement runs (VS
+    /// Code otherwise keeps the stop before it as the session's stop reason).
+    pub(super) fn announced_movement(
+        &mut self,
+        movement: Movement,
+        tid: i32,
+    ) -> Result<Value, DapError> {
+        let body = self.movement(movement)?;
+        let at = self.deferred.len().saturating_sub(1);
+        self.deferred
+            .insert(at, Deferred::Event(DebuggerEvent::Continued { tid }));
+        Ok(body)
+    }
+
     pub(super) fn thread_movement(
         &mut self,
         request: &Request,

@@ -229,15 +229,7 @@ impl Debugger {
             }
             if let Engine::Breakpoint { addr } = stop.reason {
                 if let Some((ids, reason, note)) = self.breakpoint_hit(addr, stop.tid)? {
-                    let mut r = StopReport::new(reason, "Breakpoint", stop.tid);
-                    r.description = match reason {
-                        StopReason::FunctionBreakpoint => "Function breakpoint".into(),
-                        StopReason::InstructionBreakpoint => "Instruction breakpoint".into(),
-                        _ => "Breakpoint".into(),
-                    };
-                    r.hit_breakpoint_ids = ids;
-                    r.text = note;
-                    return Ok(r);
+                    return Ok(StopReport::breakpoint(reason, ids, note, stop.tid));
                 }
                 if temporary.contains(&addr) {
                     if let Some(report) = accept(self, &stop)? {

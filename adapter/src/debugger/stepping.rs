@@ -339,10 +339,7 @@ impl Debugger {
             let mut in_frame = false;
             if let Engine::Breakpoint { addr } = stop.reason {
                 if let Some((ids, reason, note)) = self.breakpoint_hit(addr, stop.tid)? {
-                    let mut r = StopReport::new(reason, "Breakpoint", stop.tid);
-                    r.hit_breakpoint_ids = ids;
-                    r.text = note;
-                    other = Some(r);
+                    other = Some(StopReport::breakpoint(reason, ids, note, stop.tid));
                 }
                 in_frame =
                     temporary.contains(&addr) && stop.tid == tid && self.cfa_of(tid)? == Some(cfa);

@@ -68,6 +68,25 @@ impl StopReport {
         }
     }
 
+    /// A stop at user breakpoints `ids` (of the kind `reason` says), with a
+    /// note when a condition could not be evaluated.
+    pub fn breakpoint(
+        reason: StopReason,
+        ids: Vec<i64>,
+        note: Option<String>,
+        tid: i32,
+    ) -> StopReport {
+        let description = match reason {
+            StopReason::FunctionBreakpoint => "Function breakpoint",
+            StopReason::InstructionBreakpoint => "Instruction breakpoint",
+            _ => "Breakpoint",
+        };
+        let mut r = StopReport::new(reason, description, tid);
+        r.hit_breakpoint_ids = ids;
+        r.text = note;
+        r
+    }
+
     /// The end of a step.
     pub fn step(tid: i32) -> StopReport {
         StopReport::new(StopReason::Step, "Step", tid)

@@ -270,8 +270,13 @@ impl Recorder {
 
     fn kill_all(&mut self) {
         for tid in self.threads.keys() {
-            // SAFETY: sending SIGKILL to our own tracees.
-            unsafe { libc::kill(*tid, libc::SIGKILL) };
+            // SAFETY: sending SIGKILL to our own tracees, then letting one that
+            // is stopped (at its exit event, after a failed exec) go on dying;
+            // PTRACE_CONT fails harmlessly on one that is not stopped.
+            unsafe {
+                libc::kill(*tid, libc::SIGKILL);
+                libc::ptrace(libc::PTRACE_CONT, *tid, 0usize, 0usize);
+            }
         }
         let _ = self.writer.flush();
     }

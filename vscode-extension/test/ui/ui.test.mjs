@@ -643,12 +643,11 @@ describe('the rewind extension in VS Code (code-server + Chromium)', () => {
     // VS Code's Call Stack header shows the first stop since the last `continued`: it
     // sends itself one after the DAP requests it knows to move the program (stepBack,
     // reverseContinue, …), not after a custom request such as reverseStepIn, so the
-    // header still names the breakpoint of the Reverse before. The adapter has to send
-    // `continued` before the stop of its custom movements (reverseStepIn,
-    // reverseStepOut, gotoEvent) for the header to read "Step".
+    // adapter sends `continued` before the stop of its custom movements
+    // (reverseStepIn, reverseStepOut, gotoEvent); without it the header would still
+    // name the breakpoint of the Reverse before.
     step(
         'Reverse Step In: the Call Stack header says Step, not the Breakpoint before it',
         () => expectHeader('Reverse Step In', 'Step'),
-        { todo: 'until rewind dap sends "continued" when a custom request (reverseStepIn) moves the program' },
     );
 });

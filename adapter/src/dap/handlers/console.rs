@@ -4,10 +4,9 @@
 use serde_json::{json, Value};
 
 use crate::dap::arguments::BookmarkArgs;
-use crate::dap::connection::{Connection, Deferred};
+use crate::dap::connection::Connection;
 use crate::dap::envelope::{DapError, Request};
 use crate::debugger::console::Command;
-use crate::debugger::events::DebuggerEvent;
 use crate::debugger::views::{BookmarkView, CompletionKind, CompletionView};
 
 pub async fn bookmark(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
@@ -56,9 +55,7 @@ pub async fn command(h: &mut Connection, line: String) -> Result<Option<Value>, 
         Some(Command::Say(text)) => Some(json!({"result": text, "variablesReference": 0})),
         Some(Command::Move(movement, text)) => {
             let tid = h.call(|d| Ok(d.session().current_tid())).await?;
-            h.deferred
-                .push(Deferred::Event(DebuggerEvent::Continued { tid }));
-            h.movement(movement)?;
+            h.announced_movement(movement, tid)?;
             Some(json!({"result": text, "variablesReference": 0}))
         }
         None => None,

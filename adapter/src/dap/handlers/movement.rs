@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::dap::arguments::{FrameArgs, GotoArgs, GotoEventArgs, GotoTargetsArgs};
+use crate::dap::arguments::{FrameArgs, GotoArgs, GotoEventArgs, GotoTargetsArgs, ThreadArgs};
 use crate::dap::connection::{source_path, Connection};
 use crate::dap::envelope::{DapError, Request};
 use crate::debugger::movement::Movement;
@@ -37,14 +37,19 @@ pub fn step_back(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
 }
 
 pub fn reverse_step_in(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
-    h.thread_movement(r, |tid, instruction| Movement::ReverseStepIn {
-        tid,
+    let a: ThreadArgs = r.parse_arguments()?;
+    let instruction = a.granularity.as_deref() == Some("instruction");
+    let movement = Movement::ReverseStepIn {
+        tid: a.thread_id,
         instruction,
-    })
+    };
+    h.announced_movement(movement, a.thread_id)
 }
 
 pub fn reverse_step_out(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
-    h.thread_movement(r, |tid, _| Movement::ReverseStepOut { tid })
+    let a: ThreadArgs = r.parse_arguments()?;
+    let movement = Movement::ReverseStepOut { tid: a.thread_id };
+    h.announced_movement(movement, a.thread_id)
 }
 
 pub fn restart(h: &mut Connection) -> Result<Value, DapError> {
@@ -127,6 +132,7 @@ pub async fn goto_event(h: &mut Connection, r: &Request) -> Result<Value, DapErr
             })
         }
     };
-    h.movement(movement)?;
+    let tid = h.call(|d| Ok(d.session().current_tid())).await?;
+    h.announced_movement(movement, tid)?;
     Ok(Value::Null)
 }
