@@ -5,7 +5,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rewind_engine::replay::{describe, signal_name};
+use rewind_engine::replay::describe;
+use rewind_engine::signals;
 use rewind_engine::syscalls;
 use rewind_engine::trace::{Event, EventKind, SyscallReplay, TraceReader};
 
@@ -129,7 +130,7 @@ pub fn line(index: u64, event: &Event) -> String {
             signo, synchronous, ..
         } => format!(
             "signal {} ({})",
-            signal_name(*signo),
+            signals::name(*signo),
             if *synchronous {
                 "synchronous"
             } else {

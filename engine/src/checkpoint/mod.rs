@@ -821,39 +821,3 @@ fn check_thread_set(tgid: i32, threads: &[i32]) -> Result<(), CheckpointError> {
     }
     Ok(())
 }
-
-#[cfg(test)]
-mod unit {
-    use super::*;
-
-    #[test]
-    fn kb_fields_parse() {
-        let text = "Rss:                1234 kB\nPrivate_Dirty:        8 kB\n";
-        assert_eq!(kb_field(text, "Private_Dirty:"), 8 * 1024);
-        assert_eq!(kb_field(text, "Private_Clean:"), 0);
-    }
-
-    #[test]
-    fn siginfo_fields() {
-        let mut info = [0u8; 128];
-        info[0..4].copy_from_slice(&5i32.to_le_bytes());
-        info[8..12].copy_from_slice(&(libc::SIGTRAP | (4 << 8)).to_le_bytes());
-        assert_eq!(siginfo_signo(&info), 5);
-        assert_eq!(siginfo_code(&info) >> 8, 4);
-        let kind = StopKind::Signal {
-            siginfo: Box::new(info),
-        };
-        assert_eq!(kind.signal(), Some(5));
-    }
-
-    #[test]
-    fn bad_input_is_an_error() {
-        assert!(matches!(
-            Checkpoint::create(&[], 0, &mut DirectWaiter),
-            Err(CheckpointError::NoThreads)
-        ));
-        // Our own process is no tracee: the thread set check or the ptrace calls refuse it.
-        let me = std::process::id() as i32;
-        assert!(Checkpoint::create(&[me], 0, &mut DirectWaiter).is_err());
-    }
-}

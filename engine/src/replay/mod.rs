@@ -73,12 +73,6 @@ pub fn describe(kind: &EventKind) -> String {
     }
 }
 
-/// The name of signal `signo` ("SIGSEGV"). The same as [`crate::signals::name`], which
-/// is what new code should call; kept here for the callers that still use this path.
-pub fn signal_name(signo: i32) -> String {
-    crate::signals::name(signo)
-}
-
 /// Where replayed output goes.
 pub type OutputSink<'a> = dyn FnMut(OutputStream, &[u8]) + 'a;
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use super::session::{Session, StepResult};
+use super::live::{LiveScenario, StepResult};
 use super::step::{FRAME_KEYS, STOP_EVENT_KEYS};
 use crate::error::ClientError;
 use crate::matcher::{self, Mismatch};
@@ -13,7 +13,7 @@ use crate::matcher::{self, Mismatch};
 /// `expectStop`: waits for `stopped`, checks the event keys of `spec`, then
 /// the frame keys against the stopped thread's top frame.
 pub(super) async fn check_stop(
-    session: &mut Session,
+    session: &mut LiveScenario,
     spec: &Value,
     timeout: Duration,
 ) -> StepResult {
@@ -51,7 +51,7 @@ pub(super) async fn check_stop(
 /// `${threadId}`, else the first of `threads`), saves `${threadId}` and
 /// `${frameId}`, and checks line, function, source, frame, stack, locals, globals.
 pub(super) async fn check_frame(
-    session: &mut Session,
+    session: &mut LiveScenario,
     spec: &Value,
     thread: Option<i64>,
 ) -> StepResult {
@@ -132,7 +132,7 @@ pub(super) async fn check_frame(
 /// added), launch (without waiting: the response may
 /// follow `initialized`), wait for `initialized`, set breakpoints, configurationDone,
 /// then the launch response.
-pub(super) async fn start(session: &mut Session, spec: &Value) -> StepResult {
+pub(super) async fn start(session: &mut LiveScenario, spec: &Value) -> StepResult {
     let fields = spec.as_object().cloned().unwrap_or_default();
     let client = &mut session.client;
     let err = |e: ClientError| e.to_string();
@@ -248,7 +248,7 @@ fn check_where(pattern: &Value, body: &Value) -> StepResult {
     }
 }
 
-async fn first_thread(session: &mut Session) -> Result<i64, String> {
+async fn first_thread(session: &mut LiveScenario) -> Result<i64, String> {
     let body = session.client.threads().await.map_err(|e| e.to_string())?;
     body.pointer("/threads/0/id")
         .and_then(Value::as_i64)

@@ -6,15 +6,15 @@
 //!
 //! No two of these files import each other, even through a third: `step`
 //! uses `error`; `file` uses `step`; `lint` uses `file`; `frame` uses
-//! `session`; `run` uses all but `lint`. This file only declares them and
+//! `live`; `run` uses all but `lint`. This file only declares them and
 //! re-exports what is public.
 
 mod error;
 mod file;
 mod frame;
 mod lint;
+mod live;
 mod run;
-mod session;
 mod step;
 
 pub use error::ScenarioError;

@@ -10,7 +10,7 @@ use rewind_test_support::Markers;
 use super::error::ScenarioError;
 use super::file::{Scenario, Transport};
 use super::frame::{check_frame, check_stop, start};
-use super::session::{Session, StepResult};
+use super::live::{LiveScenario, StepResult};
 use super::step::{ResponseCheck, ResponseTarget, StepKind};
 use crate::client::DapClient;
 use crate::error::error_message;
@@ -89,7 +89,7 @@ impl Runner {
             Transport::Tcp => DapClient::spawn_tcp_command(cmd, &scenario.adapter_args).await,
         }
         .map_err(|e| ScenarioError::Setup(e.to_string()))?;
-        let mut session = Session {
+        let mut session = LiveScenario {
             client,
             vars,
             timeout: scenario.timeout,
@@ -127,7 +127,7 @@ fn with_context(detail: String, client: &DapClient) -> String {
 
 /// Running the steps (the state itself is in `session.rs`, which `frame.rs`
 /// uses too).
-impl Session {
+impl LiveScenario {
     fn subst(&self, value: &Value) -> Result<Value, String> {
         self.vars.substitute(value).map_err(|e| e.to_string())
     }

@@ -8,7 +8,7 @@ use crate::client::DapClient;
 use crate::subst::Vars;
 
 /// The state of one run: client, variables, unanswered `noWait` requests.
-pub(super) struct Session {
+pub(super) struct LiveScenario {
     pub client: DapClient,
     pub vars: Vars,
     pub timeout: Duration,
