@@ -76,16 +76,9 @@ impl LineTable {
         let nfiles = header.file_names().len() as u64 + 1;
         let mut raw_to_file = Vec::with_capacity(nfiles as usize);
         for raw in 0..nfiles {
-            let path = header.file(raw).and_then(|f| {
-                let name = uref.attr_string(f.path_name()).ok()?;
-                let name = PathBuf::from(crate::dwarf::lossy(&name));
-                let dir = f
-                    .directory(&header)
-                    .and_then(|d| uref.attr_string(d).ok())
-                    .map(|d| PathBuf::from(crate::dwarf::lossy(&d)));
-                let dir = dir.map(|d| join_normalized(comp_dir, &d));
-                Some(join_normalized(dir.as_deref().or(comp_dir), &name))
-            });
+            let path = header
+                .file(raw)
+                .and_then(|f| file_entry_path(&uref, &header, comp_dir, f));
             raw_to_file.push(path.map(|p| intern(&mut table.files, p)));
         }
         let mut rows = program.rows();
@@ -232,17 +225,26 @@ pub fn unit_file(dd: &DwarfData, ui: usize, raw: u64) -> Option<PathBuf> {
     let uref = dd.unit_ref(ui);
     let program = ud.unit.line_program.as_ref()?;
     let header = program.header();
-    let f = header.file(raw)?;
+    file_entry_path(&uref, header, ud.comp_dir.as_deref(), header.file(raw)?)
+}
+
+/// The path of a line-table file entry: its name joined onto its directory,
+/// itself joined onto the compilation directory. In DWARF 5, directory 0
+/// *is* the compilation directory: joining it onto DW_AT_comp_dir again
+/// doubles a relative one (glibc's "./stdio-common" became
+/// "stdio-common/stdio-common", "elf/rtld.c" "elf/elf/rtld.c").
+fn file_entry_path(
+    uref: &gimli::UnitRef<'_, R>,
+    header: &gimli::LineProgramHeader<R>,
+    comp_dir: Option<&std::path::Path>,
+    f: &gimli::FileEntry<R>,
+) -> Option<PathBuf> {
     let name = uref.attr_string(f.path_name()).ok()?;
     let name = PathBuf::from(crate::dwarf::lossy(&name));
     let dir = f
         .directory(header)
         .and_then(|d| uref.attr_string(d).ok())
         .map(|d: R| PathBuf::from(crate::dwarf::lossy(&d)));
-    let comp_dir = ud.comp_dir.as_deref();
-    // In DWARF 5, directory 0 *is* the compilation directory: joining it
-    // onto DW_AT_comp_dir again doubles a relative one (glibc's
-    // "./stdio-common" became "stdio-common/stdio-common").
     let is_comp_dir = header.version() >= 5 && f.directory_index() == 0;
     let dir = dir.map(|d| {
         if is_comp_dir {

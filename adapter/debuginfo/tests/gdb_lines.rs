@@ -76,3 +76,32 @@ fn address_to_line_matches_gdb() {
     check("shapes", &["geo::Rect::area", "main"]);
     check("rvalues", &["rvalues::inspect", "rvalues::main"]);
 }
+
+/// DWARF 5 line tables name files relative to directory 0, which is the
+/// compilation directory itself: ld.so's `_dl_start_final` is in
+/// `elf/rtld.c` (gdb: `./elf/rtld.c`), like `_dl_start`, not `elf/elf/rtld.c`.
+#[test]
+fn dwarf5_directory_zero_is_not_joined_twice() {
+    let ld = std::path::Path::new("/lib64/ld-linux-x86-64.so.2");
+    if !ld.exists() {
+        eprintln!("skipping: no {}", ld.display());
+        return;
+    }
+    let mut program = rewind_debuginfo::Program::new();
+    program.add_module(ld, 0).unwrap();
+    let file_of = |name: &str| {
+        let addrs = program.function_breakpoint(name).unwrap_or_default();
+        addrs
+            .iter()
+            .find_map(|&a| program.location_at(a))
+            .map(|l| l.file.display().to_string())
+    };
+    let (Some(start_final), Some(start)) = (file_of("_dl_start_final"), file_of("_dl_start"))
+    else {
+        eprintln!("skipping: ld.so has no line information here (libc6-dbg is not installed)");
+        return;
+    };
+    assert!(!start_final.contains("elf/elf"), "{start_final}");
+    assert!(start_final.ends_with("elf/rtld.c"), "{start_final}");
+    assert_eq!(start_final, start);
+}
