@@ -201,8 +201,7 @@ impl Connection {
         make: impl FnOnce(i32, bool) -> Movement,
     ) -> Result<Value, DapError> {
         let a: ThreadArgs = request.parse_arguments()?;
-        let instruction = a.granularity.as_deref() == Some("instruction");
-        self.movement(make(a.thread_id, instruction))
+        self.movement(make(a.thread_id, a.by_instruction()))
     }
 
     /// Changing breakpoints while a movement runs pauses it first.

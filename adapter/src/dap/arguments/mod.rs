@@ -51,6 +51,13 @@ pub(super) struct ThreadArgs {
     pub(super) granularity: Option<String>,
 }
 
+impl ThreadArgs {
+    /// Whether the step is by instruction (`granularity: "instruction"`).
+    pub(super) fn by_instruction(&self) -> bool {
+        self.granularity.as_deref() == Some("instruction")
+    }
+}
+
 #[derive(Deserialize)]
 pub(super) struct SourceArg {
     pub(super) path: Option<String>,

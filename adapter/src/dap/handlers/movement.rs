@@ -38,10 +38,9 @@ pub fn step_back(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
 
 pub fn reverse_step_in(h: &mut Connection, r: &Request) -> Result<Value, DapError> {
     let a: ThreadArgs = r.parse_arguments()?;
-    let instruction = a.granularity.as_deref() == Some("instruction");
     let movement = Movement::ReverseStepIn {
         tid: a.thread_id,
-        instruction,
+        instruction: a.by_instruction(),
     };
     h.announced_movement(movement, a.thread_id)
 }
