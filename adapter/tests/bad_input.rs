@@ -10,7 +10,7 @@ use rewind_test_support::{fixture, fixture_arg};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::{record, replay_check, rewind, LIMIT};
 
 fn recorded_hello(tmp: &Path) -> PathBuf {
@@ -161,16 +161,7 @@ fn wrong_format_version() {
 fn missing_mapped_file_copy() {
     let tmp = tempfile::tempdir().unwrap();
     let trace = recorded_hello(tmp.path());
-    let libc_copy = fs::read_dir(trace.join("files"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("libc.so")
-        })
-        .expect("the trace holds a copy of libc");
+    let libc_copy = libc_copy(&trace);
     fs::remove_file(&libc_copy).unwrap();
     let out = replay_check(&trace);
     let name = libc_copy
@@ -394,21 +385,12 @@ fn recorder_killed_leaves_replayable_prefix() {
         let _ = std::io::Read::read_to_end(&mut recorded_stdout, &mut v);
         v
     });
-    let start = Instant::now();
     // 3000 syscalls make several frames; wait until some are on disk.
-    loop {
-        let size = fs::metadata(trace.join("events"))
-            .map(|m| m.len())
-            .unwrap_or(0);
-        if size > 1_000 {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "recorder wrote no frames in 30 s"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    support::wait_until(
+        "the recorder writes frames",
+        Duration::from_secs(30),
+        || fs::metadata(trace.join("events")).map_or(0, |m| m.len()) > 1_000,
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     let recorded = reader.join().unwrap();

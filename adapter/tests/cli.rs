@@ -402,14 +402,11 @@ fn dead(pid: u32) -> bool {
 
 /// Waits (bounded) until `pid` is dead.
 fn wait_dead(pid: u32, what: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !dead(pid) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{what}: process {pid} still runs"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    support::wait_until(
+        &format!("{what}: process {pid} dies"),
+        std::time::Duration::from_secs(10),
+        || dead(pid),
+    );
 }
 
 /// A task the program started with CLONE_UNTRACED (the recorder never sees

@@ -114,20 +114,22 @@ fn output_copied_in_the_kernel_is_re_emitted() {
     assert_eq!(rec.stdout_text(), text[6..]);
 }
 
+/// Python that vmsplices `spliced from memory\n` from a buffer into stdout.
+const VMSPLICE_SCRIPT: &str = "import ctypes\n\
+     text = b'spliced from memory\\n'\n\
+     buf = ctypes.create_string_buffer(text, len(text))\n\
+     class Iovec(ctypes.Structure):\n    \
+         _fields_ = [('base', ctypes.c_void_p), ('len', ctypes.c_size_t)]\n\
+     iov = Iovec(ctypes.addressof(buf), len(text))\n\
+     libc = ctypes.CDLL(None, use_errno=True)\n\
+     n = libc.vmsplice(1, ctypes.byref(iov), 1, 0)\n\
+     assert n == len(text), ctypes.get_errno()\n";
+
 /// vmsplice of the program's memory into stdout (a pipe here) is output
 /// from memory: checked against its digest and re-emitted.
 #[test]
 fn vmsplice_to_stdout_is_re_emitted() {
-    let script = "import ctypes\n\
-         text = b'spliced from memory\\n'\n\
-         buf = ctypes.create_string_buffer(text, len(text))\n\
-         class Iovec(ctypes.Structure):\n    \
-             _fields_ = [('base', ctypes.c_void_p), ('len', ctypes.c_size_t)]\n\
-         iov = Iovec(ctypes.addressof(buf), len(text))\n\
-         libc = ctypes.CDLL(None, use_errno=True)\n\
-         n = libc.vmsplice(1, ctypes.byref(iov), 1, 0)\n\
-         assert n == len(text), ctypes.get_errno()\n";
-    let rec = record_and_replay(&["python3", "-c", script], b"", 0);
+    let rec = record_and_replay(&["python3", "-c", VMSPLICE_SCRIPT], b"", 0);
     assert_eq!(rec.stdout_text(), "spliced from memory\n");
 }
 
@@ -139,16 +141,6 @@ fn vmsplice_to_stdout_is_re_emitted() {
 fn vmsplice_output_does_not_depend_on_when_it_is_read() {
     use std::io::Read;
     use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
-    let script = "import ctypes\n\
-         text = b'spliced from memory\\n'\n\
-         buf = ctypes.create_string_buffer(text, len(text))\n\
-         class Iovec(ctypes.Structure):\n    \
-             _fields_ = [('base', ctypes.c_void_p), ('len', ctypes.c_size_t)]\n\
-         iov = Iovec(ctypes.addressof(buf), len(text))\n\
-         libc = ctypes.CDLL(None, use_errno=True)\n\
-         n = libc.vmsplice(1, ctypes.byref(iov), 1, 0)\n\
-         assert n == len(text), ctypes.get_errno()\n";
     let tmp = tempfile::tempdir().unwrap();
     let trace = tmp.path().join("trace");
     let mut child = Command::new(env!("CARGO_BIN_EXE_rewind"))
@@ -159,18 +151,16 @@ fn vmsplice_output_does_not_depend_on_when_it_is_read() {
             "--",
             "python3",
             "-c",
-            script,
+            VMSPLICE_SCRIPT,
         ])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + support::LIMIT;
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "the recording did not end");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    support::wait_until("the recording ends", support::LIMIT, || {
+        child.try_wait().unwrap().is_some()
+    });
     let mut recorded = String::new();
     child
         .stdout

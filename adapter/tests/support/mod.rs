@@ -154,3 +154,13 @@ pub fn record_and_replay(program: &[&str], stdin: &[u8], expected_code: i32) -> 
     }
     last.unwrap()
 }
+
+/// Polls `done` until it holds; fails the test, saying `what` it waited
+/// for, when `limit` passes first.
+pub fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
