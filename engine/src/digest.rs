@@ -17,6 +17,17 @@ const RED_ZONE: u64 = 128;
 /// what lies below is dead and may differ (the kernel's exec left it there).
 /// Pages that cannot be read are skipped on both sides alike.
 pub fn writable_memory_digest(pid: i32, mem: &ProcMem, rsp: u64) -> std::io::Result<u32> {
+    writable_memory_digest_except(pid, mem, rsp, None)
+}
+
+/// [`writable_memory_digest`] leaving out the pages of `except` (a
+/// finder's stub page, which the recorded program never had).
+pub fn writable_memory_digest_except(
+    pid: i32,
+    mem: &ProcMem,
+    rsp: u64,
+    except: Option<std::ops::Range<u64>>,
+) -> std::io::Result<u32> {
     let mut hasher = crc32fast::Hasher::new();
     let mut buf = vec![0u8; CHUNK];
     for m in procmaps::read_maps(pid)? {
@@ -37,6 +48,10 @@ pub fn writable_memory_digest(pid: i32, mem: &ProcMem, rsp: u64) -> std::io::Res
                 while off < n {
                     let addr = at + off as u64;
                     let len = (PAGE - addr as usize % PAGE).min(n - off);
+                    if except.as_ref().is_some_and(|x| x.contains(&addr)) {
+                        off += len;
+                        continue;
+                    }
                     hasher.update(&addr.to_le_bytes());
                     hasher.update(&buf[off..off + len]);
                     off += len;

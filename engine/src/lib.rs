@@ -5,6 +5,7 @@
 
 pub mod checkpoint;
 pub mod digest;
+pub mod finder;
 pub mod procmaps;
 pub mod record;
 pub mod replay;

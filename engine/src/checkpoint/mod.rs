@@ -526,6 +526,31 @@ fn with_signals_blocked<T>(
     Ok(value)
 }
 
+/// Runs syscall `nr` with `args` in thread `tid` (in a signal-delivery or
+/// syscall-exit stop) at the `syscall` instruction at `syscall_insn`, with
+/// every signal blocked meanwhile, then puts its registers and signal mask
+/// back; the thread is left in the syscall's exit stop. Returns the result
+/// (a failure is an error).
+pub(crate) fn inject_syscall(
+    tid: i32,
+    syscall_insn: u64,
+    nr: i64,
+    args: [u64; 6],
+    waiter: &mut dyn StopWaiter,
+    what: &'static str,
+) -> Result<i64, CheckpointError> {
+    let regs = tracee::get_regs(tid)?;
+    let sigmask = sys::get_sigmask(tid)?;
+    sys::set_sigmask(tid, ALL_SIGNALS)?;
+    let injected = inject(tid, &regs, syscall_insn, nr, args, waiter, what);
+    let restored = tracee::set_regs(tid, &regs);
+    let unmasked = sys::set_sigmask(tid, sigmask);
+    let injected = injected?;
+    restored?;
+    unmasked?;
+    Ok(injected.ret)
+}
+
 /// Reads `clear_child_tid` of a thread of the original with an injected
 /// `prctl(PR_GET_TID_ADDRESS)` into 8 scratch bytes on its stack, restored
 /// afterwards. Leaves the thread at the prctl's exit stop. 0 when unknown.

@@ -148,76 +148,6 @@ impl Replayer {
         }
     }
 
-    /// Runs the thread to the first execution of the recorded pc where
-    /// registers, extended state and writable memory match the recording.
-    fn run_to_point(
-        &mut self,
-        event: &Event,
-        fpregs: &[u8],
-        digest: u32,
-    ) -> Result<(), ReplayError> {
-        if self.thread_mut(event).arrived.take().is_some() {
-            // Already run to the point (and checked) by the caller.
-            return Ok(());
-        }
-        let t = self.thread(event)?;
-        let (real, tgid) = (t.real, t.real_tgid);
-        let pc = event.regs.rip();
-        let mut signal = self.begin_run(event.tid)?;
-        let original = self.stash.mem(tgid)?.read(pc, 1)?;
-        loop {
-            self.stash.mem(tgid)?.write(pc, &[0xcc])?;
-            tracee::resume(real, Resume::Sysemu, signal)?;
-            signal = 0;
-            let stop = self.wait_for(real)?;
-            self.stash.mem(tgid)?.write(pc, &original)?;
-            match stop {
-                Stop::Signal(libc::SIGCHLD) => continue,
-                Stop::Signal(libc::SIGTRAP) => {}
-                other => return Err(self.unexpected_stop(event, other)),
-            }
-            let mut regs = tracee::get_regs(real)?;
-            if regs.rip() != pc + 1 {
-                return Err(self.unexpected_stop(event, Stop::Signal(libc::SIGTRAP)));
-            }
-            regs.0[Regs::RIP] = pc;
-            tracee::set_regs(real, &regs)?;
-            let regs_match = tracee::regs_diff(&event.regs, &regs).is_empty();
-            let pc_rsp = regs.rsp();
-            let fp_match = regs_match && tracee::get_fpregs(real)? == fpregs;
-            let here = if fp_match {
-                Some(
-                    crate::digest::writable_memory_digest(tgid, self.stash.mem(tgid)?, pc_rsp)
-                        .map_err(|e| {
-                            self.divergence(
-                                event,
-                                format!("cannot read replayed memory: {e}"),
-                                vec![],
-                            )
-                        })?,
-                )
-            } else {
-                None
-            };
-            tracing::trace!(
-                regs_match,
-                fp_match,
-                ?here,
-                digest,
-                "at the interruption's pc"
-            );
-            if here == Some(digest) {
-                return Ok(());
-            }
-            // Not this execution: step over the instruction, then try again.
-            tracee::resume(real, Resume::Step, 0)?;
-            match self.wait_for(real)? {
-                Stop::Signal(libc::SIGTRAP) => {}
-                other => return Err(self.unexpected_stop(event, other)),
-            }
-        }
-    }
-
     pub(super) fn thread_mut(&mut self, event: &Event) -> &mut RThread {
         self.threads
             .get_mut(&event.tid)
@@ -254,7 +184,7 @@ impl Replayer {
     }
 
     /// A divergence for a thread that stopped in the wrong way.
-    fn unexpected_stop(&self, event: &Event, stop: Stop) -> ReplayError {
+    pub(super) fn unexpected_stop(&self, event: &Event, stop: Stop) -> ReplayError {
         let regs = self
             .thread(event)
             .ok()

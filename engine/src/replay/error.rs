@@ -29,6 +29,9 @@ pub enum ReplayError {
     /// The replayed program stopped doing what the recorded one did.
     #[error("{0}")]
     Divergence(Box<Divergence>),
+    /// Installing or removing an in-process finder failed.
+    #[error("the in-process finder failed: {0}")]
+    Finder(#[from] crate::finder::FinderError),
     /// Taking or restoring a checkpoint failed.
     #[error("checkpoint failed: {0}")]
     Checkpoint(String),

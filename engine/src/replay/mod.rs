@@ -8,6 +8,7 @@ mod control;
 mod error;
 mod images;
 mod next_run;
+mod point;
 mod snapshot;
 mod threads;
 
@@ -41,6 +42,9 @@ pub struct ReplaySummary {
     /// Output the recording could not hold, so replay did not re-emit it
     /// (nor check it): a replay with any is not an exact one.
     pub unrecorded_output: Vec<UnrecordedOutput>,
+    /// How interruption points were found: in-process finders installed,
+    /// and runs that stopped at every arrival instead.
+    pub finders: crate::finder::FinderStats,
 }
 
 /// Output the program wrote that the trace does not hold: bytes the kernel
@@ -89,6 +93,8 @@ pub struct Replayer {
     replayed_exit: Option<i32>,
     /// Output replay met but could not re-emit, in event order.
     unrecorded_output: Vec<UnrecordedOutput>,
+    /// How interruption points were found.
+    finder_stats: crate::finder::FinderStats,
     index: u64,
     trace_dir: PathBuf,
     /// Address of a `syscall` instruction in the live process (for
@@ -148,6 +154,7 @@ impl Replayer {
             root_real: pid,
             replayed_exit: None,
             unrecorded_output: Vec::new(),
+            finder_stats: Default::default(),
             index: 0,
             last_syscall_insn: None,
         };
@@ -228,6 +235,7 @@ impl Replayer {
             cut_tail: self.stream.cut_tail().cloned(),
             replayed_exit: self.replayed_exit,
             unrecorded_output: std::mem::take(&mut self.unrecorded_output),
+            finders: std::mem::take(&mut self.finder_stats),
         })
     }
 

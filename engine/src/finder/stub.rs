@@ -1,0 +1,178 @@
+//! The code a finder runs at each arrival, assembled for one site and one
+//! page. It leaves rflags alone (it uses only `mov`, `lea`, `jrcxz` and
+//! `jmp`) and the stack too (its one scratch register, rcx, is saved in the
+//! page): the program's red zone and flags stay exactly as they were, and
+//! an arrival that is not wanted costs a handful of instructions.
+//!
+//! ```text
+//! entry:   mov [save_rcx], rcx
+//!          (arrival)   mov rcx, [remaining] ; lea rcx, [rcx-1] ; mov [remaining], rcx
+//!                      jrcxz hit ; jmp pass
+//!          (registers) mov rcx, [arrivals] ; lea rcx, [rcx+1] ; mov [arrivals], rcx
+//!                      for each of 15 registers r (all but rcx, which the caller checks):
+//!                      mov rcx, [minus_r] ; lea rcx, [r+rcx] ; jrcxz next ; jmp pass ; next:
+//! hit:     mov rcx, [save_rcx] ; int3            ← a candidate: registers exactly as at the site
+//! pass:    mov rcx, [save_rcx]
+//! resume:  <the site's instruction, re-encoded here> ; jmp site+len
+//! data:    save_rcx, remaining, arrivals, minus_rax … minus_r15 (two's complement of the wanted values)
+//! ```
+
+use iced_x86::code_asm::*;
+use iced_x86::{BlockEncoderOptions, IcedError, Instruction};
+
+use crate::trace::Regs;
+use crate::tracee::reg_index;
+
+/// What the stub looks for at each arrival.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Want {
+    /// The `n`-th arrival from now (n ≥ 1).
+    Arrival(u64),
+    /// An arrival where the 16 general registers are these (rip and rflags
+    /// are the caller's to check).
+    Registers([u64; 16]),
+}
+
+impl Want {
+    /// The general registers of `regs`, in the stub's order.
+    pub fn registers(regs: &Regs) -> Want {
+        Want::Registers(general(regs))
+    }
+}
+
+/// The 16 general registers in the order the stub compares them.
+const ORDER: [&str; 16] = [
+    "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13",
+    "r14", "r15",
+];
+
+/// The general registers of `regs` in the stub's order.
+pub(super) fn general(regs: &Regs) -> [u64; 16] {
+    ORDER.map(|name| regs.0[reg_index(name)])
+}
+
+/// An assembled stub and the addresses the engine needs in it.
+pub(super) struct Stub {
+    pub bytes: Vec<u8>,
+    /// Where the candidate's `int3` is (rip is one past it at the trap).
+    pub trap_at: u64,
+    /// Where a thread standing at the site resumes without being looked at again.
+    pub resume_at: u64,
+    /// The countdown of `Want::Arrival`.
+    pub remaining_at: u64,
+    /// The count of arrivals of `Want::Registers`.
+    pub arrivals_at: u64,
+}
+
+/// Where the data begins, from the stub's start: on a page of its own, as
+/// stores near code being executed make the CPU flush its pipeline.
+pub(super) const DATA_OFFSET: u64 = 4096;
+
+/// Assembles the stub for `site` (decoded at its address) at address `page`
+/// (two pages: code, then data).
+/// The error says why not (for the log: the caller falls back).
+pub(super) fn assemble(page: u64, site: &Instruction, want: &Want) -> Result<Stub, String> {
+    // The code's length does not depend on where the data is: measure it,
+    // then pad it so that the data begins on the second page.
+    let (_, data_at) = assemble_padded(page, site, want, 0).map_err(|e| e.to_string())?;
+    let code_len = data_at - page;
+    if code_len > DATA_OFFSET {
+        return Err(format!(
+            "the stub's code ({code_len} bytes) exceeds its page"
+        ));
+    }
+    let (stub, data_at) = assemble_padded(page, site, want, (DATA_OFFSET - code_len) as usize)
+        .map_err(|e| e.to_string())?;
+    if data_at != page + DATA_OFFSET {
+        return Err(format!(
+            "the stub's data is at {data_at:#x}, not on its own page"
+        ));
+    }
+    Ok(stub)
+}
+
+fn assemble_padded(
+    page: u64,
+    site: &Instruction,
+    want: &Want,
+    pad: usize,
+) -> Result<(Stub, u64), IcedError> {
+    let mut a = CodeAssembler::new(64)?;
+    let mut pass = a.create_label();
+    let mut trap = a.create_label();
+    let mut resume = a.create_label();
+    let mut save_rcx = a.create_label();
+    let mut remaining = a.create_label();
+    let mut arrivals = a.create_label();
+    let mut minus: Vec<CodeLabel> = (0..16).map(|_| a.create_label()).collect();
+
+    a.mov(qword_ptr(save_rcx), rcx)?;
+    match want {
+        Want::Arrival(_) => {
+            let mut hit = a.create_label();
+            a.mov(rcx, qword_ptr(remaining))?;
+            a.lea(rcx, qword_ptr(rcx - 1))?;
+            a.mov(qword_ptr(remaining), rcx)?;
+            a.jrcxz(hit)?;
+            a.jmp(pass)?;
+            a.set_label(&mut hit)?;
+        }
+        Want::Registers(_) => {
+            a.mov(rcx, qword_ptr(arrivals))?;
+            a.lea(rcx, qword_ptr(rcx + 1))?;
+            a.mov(qword_ptr(arrivals), rcx)?;
+            let order = [
+                rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp, r8, r9, r10, r11, r12, r13, r14, r15,
+            ];
+            for (reg, label) in order.into_iter().zip(&minus) {
+                if reg == rcx {
+                    continue;
+                }
+                let mut next = a.create_label();
+                a.mov(rcx, qword_ptr(*label))?;
+                a.lea(rcx, qword_ptr(reg + rcx))?;
+                a.jrcxz(next)?;
+                a.jmp(pass)?;
+                a.set_label(&mut next)?;
+            }
+        }
+    }
+    a.mov(rcx, qword_ptr(save_rcx))?;
+    a.set_label(&mut trap)?;
+    a.int3()?;
+    a.set_label(&mut pass)?;
+    a.mov(rcx, qword_ptr(save_rcx))?;
+    a.set_label(&mut resume)?;
+    a.add_instruction(*site)?;
+    a.jmp(site.next_ip())?;
+    if pad > 0 {
+        a.db(&vec![0xcc; pad])?;
+    }
+    a.set_label(&mut save_rcx)?;
+    a.dq(&[0])?;
+    a.set_label(&mut remaining)?;
+    a.dq(&[match want {
+        Want::Arrival(n) => *n,
+        Want::Registers(_) => 0,
+    }])?;
+    a.set_label(&mut arrivals)?;
+    a.dq(&[0])?;
+    let values = match want {
+        Want::Registers(v) => *v,
+        Want::Arrival(_) => [0; 16],
+    };
+    for (label, value) in minus.iter_mut().zip(values) {
+        a.set_label(label)?;
+        a.dq(&[value.wrapping_neg()])?;
+    }
+    let out = a.assemble_options(page, BlockEncoderOptions::RETURN_NEW_INSTRUCTION_OFFSETS)?;
+    let data_at = out.label_ip(&save_rcx)?;
+    let stub = Stub {
+        trap_at: out.label_ip(&trap)?,
+        resume_at: out.label_ip(&resume)?,
+        remaining_at: out.label_ip(&remaining)?,
+        arrivals_at: out.label_ip(&arrivals)?,
+        bytes: out.inner.code_buffer,
+    };
+    Ok((stub, data_at))
+}
