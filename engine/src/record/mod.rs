@@ -7,6 +7,7 @@ mod exec_image;
 mod exit_check;
 mod file_id;
 mod hidden_modes;
+mod patchable_point;
 mod signals;
 mod slice;
 mod spliced_output;

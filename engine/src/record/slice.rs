@@ -20,6 +20,7 @@
 use std::time::Duration;
 use tracing::debug;
 
+use super::patchable_point::Stepped;
 use super::threads::{StopRequest, TState};
 use super::{RecordError, Recorder};
 use crate::trace::{Event, EventKind, Regs};
@@ -150,9 +151,14 @@ impl Recorder {
     }
 
     /// The thread stopped for the recorder's SIGSTOP in the middle of user
-    /// code: record the point so that replay can find it, then deliver the
+    /// code: record the point (moved onto a patchable instruction, see
+    /// `patchable_point.rs`) so that replay can find it, then deliver the
     /// deferred signal there or let another thread run.
     fn interrupted(&mut self, tid: i32, regs: Regs) -> Result<(), RecordError> {
+        let regs = match self.step_to_patchable(tid, regs)? {
+            Stepped::At(regs) => *regs,
+            Stepped::Handled => return Ok(()),
+        };
         let tgid = self.threads[&tid].tgid;
         let fpregs = tracee::get_fpregs(tid)?;
         let mem = self.mem(tgid)?;
