@@ -655,3 +655,74 @@ fn reverse_continue_from_a_pause_deep_in_a_loop() {
         "landed where the forward run stopped"
     );
 }
+
+/// Arrivals deep in a hot loop, found by an in-process finder, are exact:
+/// at the n-th arrival at an instruction of longloop's first loop, the
+/// loop's counter register is (n-1)·0x1000000 past its value at the first
+/// (the program adds that once per iteration) and every other general
+/// register is as at the first; going back to an earlier arrival restores
+/// the same state. The recorded interruption deep in the loop is reached
+/// with the recorded registers.
+#[test]
+fn deep_arrivals_in_a_hot_loop_are_exact() {
+    use rewind_engine::session::{Position, Segment};
+    use rewind_engine::trace::{EventKind, TraceReader};
+    let dir = tempfile::tempdir().unwrap();
+    let trace = record_fixture(dir.path(), "longloop-O2", &[]);
+    let (index, interrupt) = TraceReader::open(&trace)
+        .unwrap()
+        .events()
+        .unwrap()
+        .map(|e| e.unwrap())
+        .enumerate()
+        .find(|(_, e)| matches!(e.kind, EventKind::Interrupt { .. }))
+        .expect("the recorder interrupts the first loop");
+    let pc = interrupt.regs.rip();
+    let mut s = Session::open(&trace).unwrap();
+    let arrival = |n| Position::boundary(index as u64).then(Segment::Arrive { pc, count: n });
+    s.run_to_position(&arrival(1)).unwrap();
+    let first = s.regs(s.current_tid()).unwrap();
+    let general = rewind_engine::tracee::REG_NAMES
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| !["rip", "orig_rax", "eflags"].contains(name) && !name.ends_with('s'))
+        .map(|(i, _)| i)
+        .collect::<Vec<_>>();
+    let mut counter = None;
+    for n in [2u64, 9, 10, 4321, 1_000_001, 10, 3_000_000, 77] {
+        s.run_to_position(&arrival(n)).unwrap();
+        let regs = s.regs(s.current_tid()).unwrap();
+        assert_eq!(regs.rip(), pc, "arrival {n}");
+        let moved: Vec<usize> = general
+            .iter()
+            .copied()
+            .filter(|&i| regs.0[i] != first.0[i])
+            .collect();
+        let step = (n - 1).wrapping_mul(0x100_0000);
+        assert_eq!(
+            moved.len(),
+            1,
+            "arrival {n}: registers that moved: {moved:?}"
+        );
+        let i = moved[0];
+        assert_eq!(
+            regs.0[i].wrapping_sub(first.0[i]),
+            step,
+            "arrival {n}: the counter ({})",
+            rewind_engine::tracee::REG_NAMES[i]
+        );
+        assert!(counter.is_none_or(|c| c == i));
+        counter = Some(i);
+    }
+    s.run_to_event(index as u64 + 1).unwrap();
+    let at = s.regs(s.current_tid()).unwrap();
+    assert!(
+        rewind_engine::tracee::regs_diff(&interrupt.regs, &at).is_empty(),
+        "at the recorded interruption"
+    );
+    let stats = s.finder_stats();
+    assert!(
+        stats.installed >= 3 && stats.fallbacks.is_empty(),
+        "{stats:?}"
+    );
+}

@@ -272,6 +272,12 @@ impl Session {
         self.current_tid
     }
 
+    /// How often in-process finders replaced a ptrace stop per arrival, and
+    /// why they could not.
+    pub fn finder_stats(&self) -> &crate::finder::FinderStats {
+        self.replayer.finder_stats()
+    }
+
     /// Live threads, with the (recorded) process each belongs to.
     pub fn threads(&self) -> Vec<ThreadInfo> {
         let live = self.replayer.live_threads();

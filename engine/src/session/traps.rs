@@ -3,6 +3,7 @@
 
 use super::position::{WatchKind, WatchSpec};
 use super::{Session, SessionError};
+use crate::finder::{Finder, Want};
 use crate::replay::{NextRun, RunEnd};
 use crate::trace::Regs;
 use crate::tracee::{self, Resume, Stop};
@@ -23,6 +24,14 @@ pub enum Trap {
     Stepped,
     /// Arrived at an int3 placed at this address (rip set back to it).
     Int3(u64),
+    /// Arrived at a finder's site (rip set back to it, the finder taken
+    /// out): the `count`-th arrival there since the run began.
+    Arrived {
+        /// The site.
+        pc: u64,
+        /// Arrivals there during the run, this one included.
+        count: u64,
+    },
     /// A watchpoint (index into the armed list) triggered.
     Watch(usize),
     /// The stop that ends the interval: the event's syscall, signal or trap.
@@ -30,6 +39,9 @@ pub enum Trap {
     /// A pause request stopped the thread where it was.
     Paused,
 }
+
+/// More than the instructions of any path through a finder's stub.
+const MAX_STUB_STEPS: u32 = 128;
 
 const DR6: usize = 6;
 const DR7: usize = 7;
@@ -76,6 +88,20 @@ impl Session {
         int3s: &[u64],
         watches: &[WatchSpec],
     ) -> Result<Trap, SessionError> {
+        self.exec_finding(r, step, int3s, watches, None)
+    }
+
+    /// [`Session::exec`], with a finder (`crate::finder`) for `find` — an
+    /// address and what to look for there — in place of an int3 there for
+    /// this run, when the site can carry one and the run is not a step.
+    pub(super) fn exec_finding(
+        &mut self,
+        r: &Runner,
+        step: bool,
+        int3s: &[u64],
+        watches: &[WatchSpec],
+        find: Option<(u64, Want)>,
+    ) -> Result<Trap, SessionError> {
         let signal = if self.interval_started {
             0
         } else {
@@ -94,10 +120,21 @@ impl Session {
             tracee::set_debugreg(r.real, DR6, 0)?;
             tracee::set_debugreg(r.real, DR7, dr7)?;
         }
+        // The interval has begun: its signal, if any, is delivered (an
+        // injected syscall must not come between).
+        let finder = match find {
+            Some((pc, want)) if !step && self.interval_started => {
+                self.replayer.install_finder(r.real, r.tgid, pc, &want)?
+            }
+            _ => None,
+        };
         let mut saved = Vec::new();
         if !step {
             let mem = self.replayer.memory(r.tgid)?;
             for &addr in int3s {
+                if finder.as_ref().is_some_and(|f| f.covers(addr)) {
+                    continue;
+                }
                 // Not mapped (yet: a library loaded later): nothing can
                 // execute there now, so the breakpoint waits.
                 let Ok(original) = mem.read(addr, 1) else {
@@ -147,8 +184,10 @@ impl Session {
         if dr7 != 0 {
             tracee::set_debugreg(r.real, DR7, 0)?;
         }
-        if stop == Stop::Signal(libc::SIGSTOP) {
-            return Ok(Trap::Paused);
+        if let Some(f) = finder {
+            if let Some(trap) = self.finder_stop(r, f, stop)? {
+                return Ok(trap);
+            }
         }
         if stop == Stop::Signal(libc::SIGSTOP) {
             return Ok(Trap::Paused);
@@ -170,6 +209,57 @@ impl Session {
             return Ok(Trap::Int3(at));
         }
         Ok(Trap::Event(stop))
+    }
+
+    /// Takes a finder out after the run it was installed for stopped with
+    /// `stop`: at its trap, the arrival; at a pause request's SIGSTOP,
+    /// after stepping the thread out of the stub (into the trap, possibly);
+    /// at any other stop (the run ended without the arrival), its bytes only.
+    fn finder_stop(
+        &mut self,
+        r: &Runner,
+        finder: Finder,
+        stop: Stop,
+    ) -> Result<Option<Trap>, SessionError> {
+        let mut regs = tracee::get_regs(r.real)?;
+        let mut trapped = stop == Stop::Signal(libc::SIGTRAP) && finder.is_candidate(regs.rip());
+        if stop == Stop::Signal(libc::SIGSTOP) {
+            // The stub is a few straight instructions to its trap or back.
+            for _ in 0..MAX_STUB_STEPS {
+                if trapped || !finder.in_stub(regs.rip()) {
+                    break;
+                }
+                tracee::resume(r.real, Resume::Step, 0)?;
+                let stepped = self.replayer.wait_thread(r.real)?;
+                regs = tracee::get_regs(r.real)?;
+                if stepped != Stop::Signal(libc::SIGTRAP) {
+                    finder.abandon().map_err(crate::replay::ReplayError::from)?;
+                    return Ok(Some(Trap::Event(stepped)));
+                }
+                trapped = finder.is_candidate(regs.rip());
+            }
+        } else if !trapped {
+            tracing::debug!(
+                pc = finder.site(),
+                ?stop,
+                "the run ended before the finder trapped"
+            );
+            finder.abandon().map_err(crate::replay::ReplayError::from)?;
+            return Ok(None);
+        }
+        let pc = finder.site();
+        if !trapped {
+            self.replayer.remove_finder(finder, r.real)?;
+            return Ok(None);
+        }
+        let count = finder
+            .arrivals()
+            .map_err(crate::replay::ReplayError::from)?;
+        regs.0[Regs::RIP] = pc;
+        tracee::set_regs(r.real, &regs)?;
+        self.replayer.count_finder_candidate();
+        self.replayer.remove_finder(finder, r.real)?;
+        Ok(Some(Trap::Arrived { pc, count }))
     }
 
     fn next_event_is_sigchld(&mut self) -> Result<bool, SessionError> {

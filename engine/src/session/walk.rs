@@ -8,8 +8,13 @@ use std::collections::HashMap;
 use super::position::{Position, Segment, WatchSpec};
 use super::traps::{Runner, Trap};
 use super::{Applied, Session, SessionError};
+use crate::finder::Want;
 use crate::trace::EventKind;
 use crate::tracee::Stop;
+
+/// Consecutive int3 arrivals at one address before a finder replaces the
+/// int3 there (a finder costs two injected syscalls; most targets are near).
+const ARRIVALS_BEFORE_FINDER: u64 = 8;
 
 /// What ends a walk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,9 +105,16 @@ impl Session {
         let mut watch_traps: HashMap<WatchSpec, u64> = HashMap::new();
         let mut steps = 0u64;
         let mut must_step = true;
+        // Consecutive arrivals at one address, no other trap between.
+        let mut streak = (0u64, 0u64);
         loop {
             let stepping = must_step || matches!(target, Target::Segment(Segment::Steps(_)));
-            let trap = self.exec(&r, stepping, &int3s, &watches)?;
+            let find = if stepping || !watches.is_empty() || streak.1 < ARRIVALS_BEFORE_FINDER {
+                None
+            } else {
+                self.finder_for(streak.0, target, &r, watching, &arrivals)?
+            };
+            let trap = self.exec_finding(&r, stepping, &int3s, &watches, find)?;
             self.current_tid = r.tid;
             let arrived_at = match trap {
                 Trap::Event(stop) => return self.interval_ended(&r, stop, target, &base),
@@ -112,6 +124,11 @@ impl Session {
                     return Err(SessionError::Paused);
                 }
                 Trap::Int3(at) => Some(at),
+                Trap::Arrived { pc, count } => {
+                    // The finder passed over all but the last (counted below).
+                    *arrivals.entry(pc).or_insert(0) += count - 1;
+                    Some(pc)
+                }
                 Trap::Stepped => {
                     steps += 1;
                     self.arrival_after_step(&r, &int3s)?
@@ -157,6 +174,15 @@ impl Session {
             };
             // Standing on an int3 address: the next move must execute it.
             must_step = arrived_at.is_some();
+            streak = match (arrived_at, trap) {
+                (Some(at), Trap::Arrived { count, .. }) if at == streak.0 => (at, streak.1 + count),
+                (Some(at), Trap::Arrived { count, .. }) => (at, count),
+                (Some(at), _) if at == streak.0 => (at, streak.1 + 1),
+                (Some(at), _) => (at, 1),
+                // Stepping off the int3 just arrived at.
+                (None, Trap::Stepped) => streak,
+                (None, _) => (0, 0),
+            };
             if let Some(at) = arrived_at {
                 let n = arrivals.entry(at).or_insert(0);
                 *n += 1;
@@ -213,6 +239,35 @@ impl Session {
                 self.remember_along_run(here)?;
             }
         }
+    }
+
+    /// What a finder at `pc` looks for in this walk, if one may replace the
+    /// int3 there: the target arrival, or the interval's end (a recorded
+    /// interruption, by its registers). Never at a user breakpoint being
+    /// observed, whose every hit counts.
+    fn finder_for(
+        &mut self,
+        pc: u64,
+        target: Target,
+        r: &Runner,
+        watching: bool,
+        arrivals: &HashMap<u64, u64>,
+    ) -> Result<Option<(u64, Want)>, SessionError> {
+        if watching && self.breakpoints.contains_key(&pc) {
+            return Ok(None);
+        }
+        if let Target::Segment(Segment::Arrive { pc: at, count }) = target {
+            let seen = arrivals.get(&at).copied().unwrap_or(0);
+            if at == pc && count > seen {
+                return Ok(Some((pc, Want::Arrival(count - seen))));
+            }
+        }
+        if r.end == (crate::replay::RunEnd::Interrupt { pc }) {
+            if let Some(event) = self.replayer.next_event()? {
+                return Ok(Some((pc, Want::registers(&event.regs))));
+            }
+        }
+        Ok(None)
     }
 
     /// After a single step: an arrival when the thread now stands at one of
