@@ -23,8 +23,13 @@ impl Replayer {
     ///
     /// The replayed process has no fd of the file (its open was emulated),
     /// so one is made for it: the range is first reserved with anonymous
-    /// memory, which holds the file's path for an injected `openat`; the
-    /// file's mapping then replaces it, and the fd is closed.
+    /// memory, which holds the file's path for an injected `openat`, and the
+    /// file's mapping then replaces it. The fd stays open (no syscall replay
+    /// executes makes an fd, so it is in nobody's way) and later mappings of
+    /// the path in the process, or in its forks, use it: mappings of one
+    /// open file merge where the kernel merged the recorded ones (the kernel
+    /// merges neighbours only if they map the same open file), which mremap
+    /// over them depends on.
     pub(super) fn map_file(
         &mut self,
         event: &Event,
@@ -65,6 +70,12 @@ impl Replayer {
         } else {
             libc::MAP_FIXED_NOREPLACE
         };
+        let plain_flags = flags & !((libc::MAP_FIXED | libc::MAP_FIXED_NOREPLACE) as u64);
+        if let Some(fd) = open_fd_of(tgid, &path) {
+            let map = [addr, len, prot, plain_flags | fixed as u64, fd, offset];
+            let mut exit = self.inject(event, real, &regs, libc::SYS_mmap, map)?;
+            return self.mapped_at(event, real, &regs, call, &path, &mut exit);
+        }
         let reserve = [
             addr,
             len,
@@ -109,31 +120,45 @@ impl Replayer {
                 vec![],
             ));
         }
-        let fixed_flags = (flags & !(libc::MAP_FIXED_NOREPLACE as u64)) | libc::MAP_FIXED as u64;
-        let map = [addr, len, prot, fixed_flags, fd as u64, offset];
-        let mapped = self.inject(event, real, &exit, libc::SYS_mmap, map)?;
-        let mut exit = self.inject(
-            event,
-            real,
-            &mapped,
-            libc::SYS_close,
-            [fd as u64, 0, 0, 0, 0, 0],
-        )?;
-        if mapped.rax() != addr {
+        let map = [
+            addr,
+            len,
+            prot,
+            plain_flags | libc::MAP_FIXED as u64,
+            fd as u64,
+            offset,
+        ];
+        let mut exit = self.inject(event, real, &exit, libc::SYS_mmap, map)?;
+        self.mapped_at(event, real, &regs, call, &path, &mut exit)
+    }
+
+    /// After the file's mmap was injected (`exit`, its exit registers): checks
+    /// it landed at the recorded address and leaves the thread as the
+    /// recorded mmap left it.
+    fn mapped_at(
+        &mut self,
+        event: &Event,
+        real: i32,
+        regs: &Regs,
+        call: &SyscallCall,
+        path: &std::path::Path,
+        exit: &mut Regs,
+    ) -> Result<(), ReplayError> {
+        let addr = call.result as u64;
+        if exit.rax() != addr {
             return Err(self.divergence(
                 event,
                 format!(
                     "mmap of {} returned {:#x}, recorded {addr:#x}",
                     path.display(),
-                    mapped.rax()
+                    exit.rax()
                 ),
                 vec![],
             ));
         }
         exit.0[Regs::ORIG_RAX] = regs.orig_rax();
-        exit.0[Regs::RAX] = addr;
         exit.set_syscall_args(call.args);
-        tracee::set_regs(real, &exit)?;
+        tracee::set_regs(real, exit)?;
         Ok(())
     }
 
@@ -293,6 +318,15 @@ impl Replayer {
         tracee::set_regs(real, &image.regs)?;
         Ok(())
     }
+}
+
+/// An fd of process `tgid` open on `path` (one an earlier mapping opened).
+fn open_fd_of(tgid: i32, path: &std::path::Path) -> Option<u64> {
+    let dir = std::fs::read_dir(format!("/proc/{tgid}/fd")).ok()?;
+    dir.flatten().find_map(|e| {
+        let target = std::fs::read_link(e.path()).ok()?;
+        (target == path).then(|| e.file_name().to_str()?.parse().ok())?
+    })
 }
 
 /// Whether two files have the same bytes.
