@@ -40,6 +40,12 @@ fixture_tests! {
     rdtsc: "rdtsc", &[], b"", 0, "";
     ids: "ids", &[], b"", 0, "";
     mmap: "mmap", &[], b"", 0, "dev_zero_shared_from_child=4242 private_zero=0";
+    // Later writes to a file reach its shared mappings; mremap, SIGBUS past
+    // the end, MADV_DONTNEED and /dev/zero as natively.
+    shared_files: "shared_files", &[], b"", 0,
+        "after write: written r[5000]=77 sum=a1a7f7fc\ntwo mappings: r[1]=3 r[8000]=192";
+    shared_files_o2: "shared_files-O2", &[], b"", 0,
+        "dev/zero: shared_from_child=31337 private0=0 private_written=5";
     malloc: "malloc", &[], b"", 0, "";
     malloc_o2: "malloc-O2", &[], b"", 0, "";
     segfault: "segfault", &[], b"", 139, "";

@@ -12,7 +12,7 @@ const RED_ZONE: u64 = 128;
 
 /// CRC-32 over every writable page of `pid` (address and contents) in
 /// address order, independent of how the kernel splits or merges mappings
-/// (replay maps files as anonymous memory, which merges differently). On the
+/// (replay maps copies of the files, which may merge differently). On the
 /// stack holding `rsp`, only live memory — from the red zone up — counts:
 /// what lies below is dead and may differ (the kernel's exec left it there).
 /// Pages that cannot be read are skipped on both sides alike.

@@ -101,13 +101,27 @@ pub fn line(index: u64, event: &Event) -> String {
                 SyscallReplay::Emulate => String::new(),
                 SyscallReplay::Execute => " [executed]".into(),
                 SyscallReplay::ExecutePatchResult => " [executed, result patched]".into(),
-                SyscallReplay::MapFile { file, offset } => {
-                    format!(" [maps files/{file} at offset {offset:#x}]")
+                SyscallReplay::MapFile {
+                    file,
+                    offset,
+                    tracked,
+                } => {
+                    let tracked = tracked
+                        .map(|n| format!(", tracked file {n}"))
+                        .unwrap_or_default();
+                    format!(" [maps files/{file} at offset {offset:#x}{tracked}]")
                 }
                 SyscallReplay::MapZero => " [maps /dev/zero: anonymous memory]".into(),
                 SyscallReplay::Clone { flags, .. } => format!(" [clone flags {flags:#x}]"),
                 SyscallReplay::Exec(image) => {
                     format!(" [exec {} as files/{}]", image.path, image.exe_file)
+                }
+                SyscallReplay::EmulateFileChange(change) => {
+                    let bytes: usize = change.writes.iter().map(|w| w.bytes.len()).sum();
+                    format!(
+                        " [changes tracked file {}: {bytes} bytes, length {}]",
+                        change.tracked, change.len
+                    )
                 }
             };
             let out = output

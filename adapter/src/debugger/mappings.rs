@@ -1,10 +1,10 @@
 //! The file mappings of a replayed process, rebuilt from the trace.
 //!
-//! The replayer maps shared libraries as anonymous memory filled from the trace's
-//! copies (engine `replay::apply::map_file`), so /proc/PID/maps of the replay does not
-//! name them. The trace does: the exec image lists the files the kernel mapped at
+//! The replayer maps the trace's copies of shared libraries, or scratch copies of
+//! files mapped shared (engine `replay::images`), so /proc/PID/maps of the replay
+//! names those copies, not the recorded files. The trace does: the exec image lists the files the kernel mapped at
 //! exec (executable, interpreter), and every later file-backed mmap is an event
-//! with `SyscallReplay::MapFile { file, offset }`. Replaying the address-space
+//! with `SyscallReplay::MapFile { file, offset, .. }`. Replaying the address-space
 //! effects of the events (mmap, munmap, mremap, exec, clone) in order gives the
 //! mappings at any event index, named by the trace's copies of the files.
 
@@ -98,7 +98,7 @@ impl AddressSpaces {
             return;
         };
         match (nr, replay) {
-            (libc::SYS_mmap, SyscallReplay::MapFile { file, offset }) => {
+            (libc::SYS_mmap, SyscallReplay::MapFile { file, offset, .. }) => {
                 let end = result.saturating_add(page_up(args[1]));
                 map(space, result, end, Some((*offset, file.as_str())));
             }
@@ -381,6 +381,7 @@ mod tests {
             SyscallReplay::MapFile {
                 file: file.into(),
                 offset,
+                tracked: None,
             },
         )
     }

@@ -13,6 +13,7 @@ mod slice;
 mod spliced_output;
 mod syscall_exit;
 mod threads;
+mod tracked_files;
 mod vanished;
 mod write_order;
 
@@ -31,6 +32,8 @@ use crate::trace::{
 use crate::tracee::{self, ProcMem, Resume, Stop, TraceeError, WaitAlarm, WaitResult};
 use file_id::{output_id, FileId};
 use threads::{Entry, TState, Thread};
+pub use tracked_files::TrackedFileError;
+use tracked_files::TrackedFiles;
 
 /// Why a recording could not start or go on.
 #[derive(Debug, Error)]
@@ -55,6 +58,9 @@ pub enum RecordError {
     /// The output of a syscall could not be described, so it cannot be recorded.
     #[error("recording stopped: {0}")]
     Syscall(#[from] SyscallError),
+    /// How a syscall changed a file the program maps shared could not be recorded.
+    #[error("recording stopped: {0}")]
+    TrackedFile(#[from] TrackedFileError),
     /// The program made a syscall rewind cannot record.
     #[error("recording stopped: the program made syscall {name} (number {nr}), which rewind cannot record")]
     UnsupportedSyscall {
@@ -62,6 +68,19 @@ pub enum RecordError {
         name: String,
         /// Its number.
         nr: u64,
+    },
+    /// The program mapped a file that is not a regular one (other than
+    /// /dev/zero, which is anonymous memory).
+    #[error(
+        "recording stopped: the program mapped {path} ({kind}) with mmap; rewind records a \
+         file mapping as a copy of the file, which this is not, so it cannot record this \
+         program. Make it map a regular file or anonymous memory instead"
+    )]
+    UnrecordableMapping {
+        /// The file mapped.
+        path: String,
+        /// What it is.
+        kind: &'static str,
     },
     /// The recorder met a state it cannot handle (a bug, or /proc not answering).
     #[error("recording stopped: {0}")]
@@ -225,6 +244,8 @@ pub(crate) struct Recorder {
     slice_cpu_start: Option<u64>,
     /// Files with an output syscall in flight, and the thread making it.
     writes_in_flight: HashMap<FileId, i32>,
+    /// Files the program maps shared, whose changes are recorded.
+    tracked: TrackedFiles,
     last_flush: Instant,
     cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     events_recorded: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
@@ -263,6 +284,7 @@ impl Recorder {
             alarm,
             slice_cpu_start: None,
             writes_in_flight: HashMap::new(),
+            tracked: TrackedFiles::default(),
             last_flush: Instant::now(),
             cancel: None,
             events_recorded: None,

@@ -75,7 +75,12 @@ impl Recorder {
                     };
                     output = Some(RecordedOutput { stream, bytes });
                 }
-                SyscallReplay::Emulate
+                self.mem(tgid)?;
+                let mem = &self.mems[&tgid];
+                match self.tracked.change(tgid, nr, &args, result, mem)? {
+                    Some(change) => SyscallReplay::EmulateFileChange(Box::new(change)),
+                    None => SyscallReplay::Emulate,
+                }
             }
         };
         let t = self.thread_mut(tid)?;
@@ -144,15 +149,26 @@ impl Recorder {
         if is_dev_zero(&via_proc) {
             return Ok(SyscallReplay::MapZero);
         }
+        if let Some(kind) = not_regular(&via_proc) {
+            return Err(RecordError::UnrecordableMapping {
+                path: std::fs::read_link(&via_proc)
+                    .map(|p| p.display().to_string())
+                    .unwrap_or(via_proc),
+                kind,
+            });
+        }
         let display = std::fs::read_link(&via_proc)
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_else(|_| format!("fd{fd}"));
         let file = self
             .writer
             .copy_file(std::path::Path::new(&via_proc), &display)?;
+        // MAP_SHARED or MAP_SHARED_VALIDATE.
+        let shared = flags & libc::MAP_SHARED as u64 != 0;
         Ok(SyscallReplay::MapFile {
             file,
             offset: entry.args[5],
+            tracked: self.tracked.for_mapping(&via_proc, shared),
         })
     }
 
@@ -191,6 +207,25 @@ impl Recorder {
             child_tid_addr: (flags & libc::CLONE_CHILD_SETTID as u64 != 0).then_some(child_ptr),
         })
     }
+}
+
+/// What `path` opens when it is not a regular file (a device, a socket, ...),
+/// whose mapping cannot be rebuilt from a copy.
+fn not_regular(path: &str) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = std::fs::metadata(path).ok()?.file_type();
+    let kind = if t.is_file() {
+        return None;
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    };
+    Some(kind)
 }
 
 /// Whether `path` opens the zero device (character device 1:5, whatever its

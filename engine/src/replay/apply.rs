@@ -244,9 +244,12 @@ impl Replayer {
         let t = self.thread(event)?;
         let (real, tgid) = (t.real, t.real_tgid);
         match replay {
-            SyscallReplay::Emulate => {
+            SyscallReplay::Emulate | SyscallReplay::EmulateFileChange(_) => {
                 if let Some(done) = self.interrupted_with_sigmask(event, regs, call)? {
                     return Ok(done);
+                }
+                if let SyscallReplay::EmulateFileChange(change) = replay {
+                    self.scratch.apply(change, self.index)?;
                 }
                 let mem = self.stash.mem(tgid)?;
                 for w in call.writes {
@@ -287,10 +290,12 @@ impl Replayer {
                 }
                 Ok(())
             }
-            SyscallReplay::MapFile { file, offset } => {
-                self.map_file(event, regs, call, file, *offset)
-            }
-            SyscallReplay::MapZero => self.map_anonymous_at(event, regs, call, "/dev/zero", false),
+            SyscallReplay::MapFile {
+                file,
+                offset,
+                tracked,
+            } => self.map_file(event, regs, call, file, *offset, *tracked),
+            SyscallReplay::MapZero => self.map_anonymous_at(event, regs, call, "/dev/zero"),
             SyscallReplay::Clone {
                 parent_tid_addr,
                 child_tid_addr,

@@ -42,6 +42,7 @@ impl Replayer {
         let mut live = live;
         live.sort_by_key(|(_, t)| (t.real != t.real_tgid, t.real));
         let reals: Vec<i32> = live.iter().map(|(_, t)| t.real).collect();
+        let scratch = self.scratch.save()?;
         let checkpoint = Checkpoint::create(&reals, insn, &mut self.stash)?;
         let gone = self
             .threads
@@ -64,6 +65,7 @@ impl Replayer {
             replayed_exit: self.replayed_exit,
             last_syscall_insn: self.last_syscall_insn,
             stream: self.stream.mark(),
+            scratch,
         }))
     }
 
@@ -73,6 +75,7 @@ impl Replayer {
         self.kill_all();
         self.stash.clear();
         let reals = snap.checkpoint.restore(&mut self.stash)?;
+        self.scratch.restore(&snap.scratch)?;
         let mut threads = HashMap::new();
         for ((rec, t), real) in snap.threads.iter().zip(&reals) {
             let mut t = t.clone();

@@ -35,6 +35,15 @@ pub enum ReplayError {
     /// Taking or restoring a checkpoint failed.
     #[error("checkpoint failed: {0}")]
     Checkpoint(String),
+    /// A scratch copy of a file the program maps shared (`replay/scratch.rs`)
+    /// could not be made, changed or read.
+    #[error("cannot keep the replay's copy {} of a file the program maps shared: {source}", path.display())]
+    ScratchFile {
+        /// The file concerned.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The trace holds something a correct recording cannot.
     #[error("the trace is inconsistent at event {index}: {detail}")]
     BadTrace {

@@ -1,7 +1,8 @@
-//! Address-space images in replay: file mappings filled from the trace's
-//! copies, and execve with the recorded initial stack restored.
+//! Address-space images in replay: file mappings of the trace's copies (or,
+//! for files mapped shared, of the replay's scratch copies), and execve with
+//! the recorded initial stack restored.
 
-use std::os::unix::fs::FileExt;
+use std::os::unix::ffi::OsStringExt;
 
 use super::apply::{SyscallCall, UntilVfork};
 use super::error::ReplayError;
@@ -10,9 +11,25 @@ use crate::procmaps;
 use crate::trace::{Event, ExecImage, MemWrite, Regs};
 use crate::tracee;
 
+const PAGE: u64 = 4096;
+
 impl Replayer {
-    /// A file-backed mmap: anonymous memory at the recorded address, filled
-    /// from the trace's copy of the file.
+    /// A file-backed mmap, at the recorded address with the recorded
+    /// protection and flags: of the trace's copy of the file, or for a
+    /// tracked file (one the recording maps shared) of its scratch copy, so
+    /// that all its mappings share pages, later writes to the file reach
+    /// them, pages past its end fault (SIGBUS) and mremap finds the file's
+    /// pages, as when recorded.
+    ///
+    /// The replayed process has no fd of the file (its open was emulated),
+    /// so one is made for it: the range is first reserved with anonymous
+    /// memory, which holds the file's path for an injected `openat`, and the
+    /// file's mapping then replaces it. The fd stays open (no syscall replay
+    /// executes makes an fd, so it is in nobody's way) and later mappings of
+    /// the path in the process, or in its forks, use it: mappings of one
+    /// open file merge where the kernel merged the recorded ones (the kernel
+    /// merges neighbours only if they map the same open file), which mremap
+    /// over them depends on.
     pub(super) fn map_file(
         &mut self,
         event: &Event,
@@ -20,47 +37,170 @@ impl Replayer {
         call: &SyscallCall,
         file: &str,
         offset: u64,
+        tracked: Option<u32>,
     ) -> Result<(), ReplayError> {
-        self.map_anonymous_at(event, regs, call, file, true)?;
-        let tgid = self.thread(event)?.real_tgid;
-        let len = call.args[1];
-        let path = self.reader.file_path(file)?;
-        fill_from_file(
-            self.stash.mem(tgid)?,
-            &path,
-            call.result as u64,
-            offset,
+        let t = self.thread(event)?;
+        let (real, tgid) = (t.real, t.real_tgid);
+        let copy = self.reader.file_path(file)?;
+        let path = match tracked {
+            Some(n) => self.scratch.prepare(n, &copy)?,
+            None => copy,
+        };
+        let path = std::path::absolute(&path).map_err(|source| ReplayError::ScratchFile {
+            path: path.clone(),
+            source,
+        })?;
+        let mut name = path.clone().into_os_string().into_vec();
+        name.push(0);
+        let [_, len, prot, flags, _, _] = *call.args;
+        let addr = call.result as u64;
+        let page_len = len.div_ceil(PAGE) * PAGE;
+        if name.len() as u64 > page_len {
+            return Err(self.divergence(
+                event,
+                format!(
+                    "cannot map {}: its path is longer than the mapping",
+                    path.display()
+                ),
+                vec![],
+            ));
+        }
+        let fixed = if flags & libc::MAP_FIXED as u64 != 0 {
+            libc::MAP_FIXED
+        } else {
+            libc::MAP_FIXED_NOREPLACE
+        };
+        let plain_flags = flags & !((libc::MAP_FIXED | libc::MAP_FIXED_NOREPLACE) as u64);
+        if let Some(fd) = open_fd_of(tgid, &path) {
+            let map = [addr, len, prot, plain_flags | fixed as u64, fd, offset];
+            let mut exit = self.inject(event, real, &regs, libc::SYS_mmap, map)?;
+            return self.mapped_at(event, real, &regs, call, &path, &mut exit);
+        }
+        let reserve = [
+            addr,
             len,
-        )
-        .map_err(|e| {
+            (libc::PROT_READ | libc::PROT_WRITE) as u64,
+            (libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | fixed) as u64,
+            u64::MAX,
+            0,
+        ];
+        let exit = self.inject(event, real, &regs, libc::SYS_mmap, reserve)?;
+        if exit.rax() != addr {
+            return Err(self.divergence(
+                event,
+                format!(
+                    "mmap of {} landed at {:#x}, recorded at {addr:#x}",
+                    path.display(),
+                    exit.rax()
+                ),
+                vec![],
+            ));
+        }
+        self.stash.mem(tgid)?.write(addr, &name)?;
+        let shared = flags & libc::MAP_SHARED as u64 != 0;
+        let access = if shared { libc::O_RDWR } else { libc::O_RDONLY };
+        let open = [
+            libc::AT_FDCWD as u64,
+            addr,
+            (access | libc::O_CLOEXEC) as u64,
+            0,
+            0,
+            0,
+        ];
+        let exit = self.inject(event, real, &exit, libc::SYS_openat, open)?;
+        let fd = exit.rax() as i64;
+        if crate::syscalls::is_error_result(fd) {
+            return Err(self.divergence(
+                event,
+                format!(
+                    "the replayed process cannot open {}: {}",
+                    path.display(),
+                    std::io::Error::from_raw_os_error(-fd as i32)
+                ),
+                vec![],
+            ));
+        }
+        let map = [
+            addr,
+            len,
+            prot,
+            plain_flags | libc::MAP_FIXED as u64,
+            fd as u64,
+            offset,
+        ];
+        let mut exit = self.inject(event, real, &exit, libc::SYS_mmap, map)?;
+        self.mapped_at(event, real, &regs, call, &path, &mut exit)
+    }
+
+    /// After the file's mmap was injected (`exit`, its exit registers): checks
+    /// it landed at the recorded address and leaves the thread as the
+    /// recorded mmap left it.
+    fn mapped_at(
+        &mut self,
+        event: &Event,
+        real: i32,
+        regs: &Regs,
+        call: &SyscallCall,
+        path: &std::path::Path,
+        exit: &mut Regs,
+    ) -> Result<(), ReplayError> {
+        let addr = call.result as u64;
+        if exit.rax() != addr {
+            return Err(self.divergence(
+                event,
+                format!(
+                    "mmap of {} returned {:#x}, recorded {addr:#x}",
+                    path.display(),
+                    exit.rax()
+                ),
+                vec![],
+            ));
+        }
+        exit.0[Regs::ORIG_RAX] = regs.orig_rax();
+        exit.set_syscall_args(call.args);
+        tracee::set_regs(real, exit)?;
+        Ok(())
+    }
+
+    /// Runs syscall `nr` with `args` in thread `real`, stopped at a syscall
+    /// with registers `at`; returns the registers at its exit.
+    fn inject(
+        &mut self,
+        event: &Event,
+        real: i32,
+        at: &Regs,
+        nr: i64,
+        args: [u64; 6],
+    ) -> Result<Regs, ReplayError> {
+        let mut call = *at;
+        call.0[Regs::ORIG_RAX] = nr as u64;
+        call.set_syscall_args(&args);
+        let done = self.execute(event, real, &call, UntilVfork::No)?;
+        done.exit_regs.ok_or_else(|| {
             self.divergence(
                 event,
-                format!("cannot fill the mapping of {}: {e}", path.display()),
+                format!(
+                    "the thread ended in an injected {}",
+                    crate::syscalls::name(nr as u64)
+                ),
                 vec![],
             )
         })
     }
 
     /// Maps anonymous memory at the recorded address of an mmap, shared or
-    /// private as recorded (a read-only shared one private when `to_fill`);
-    /// `what` names the mapping in a divergence.
+    /// private as recorded; `what` names the mapping in a divergence.
     pub(super) fn map_anonymous_at(
         &mut self,
         event: &Event,
         regs: Regs,
         call: &SyscallCall,
         what: &str,
-        to_fill: bool,
     ) -> Result<(), ReplayError> {
         let t = self.thread(event)?;
         let real = t.real;
         let [_, len, prot, flags, _, _] = *call.args;
-        // A read-only shared mapping is filled as a private one: nothing can
-        // write through it, and ptrace cannot write into a read-only shared page.
-        let mut keep = flags & (libc::MAP_SHARED | libc::MAP_PRIVATE | libc::MAP_NORESERVE) as u64;
-        if to_fill && prot & libc::PROT_WRITE as u64 == 0 && keep & libc::MAP_SHARED as u64 != 0 {
-            keep = (keep & !(libc::MAP_SHARED as u64)) | libc::MAP_PRIVATE as u64;
-        }
+        let keep = flags & (libc::MAP_SHARED | libc::MAP_PRIVATE | libc::MAP_NORESERVE) as u64;
         let fixed = if flags & libc::MAP_FIXED as u64 != 0 {
             libc::MAP_FIXED
         } else {
@@ -180,30 +320,19 @@ impl Replayer {
     }
 }
 
+/// An fd of process `tgid` open on `path` (one an earlier mapping opened).
+fn open_fd_of(tgid: i32, path: &std::path::Path) -> Option<u64> {
+    let dir = std::fs::read_dir(format!("/proc/{tgid}/fd")).ok()?;
+    dir.flatten().find_map(|e| {
+        let target = std::fs::read_link(e.path()).ok()?;
+        (target == path).then(|| e.file_name().to_str()?.parse().ok())?
+    })
+}
+
 /// Whether two files have the same bytes.
 fn same_contents(a: &std::path::Path, b: &std::path::Path) -> bool {
     match (std::fs::read(a), std::fs::read(b)) {
         (Ok(x), Ok(y)) => x == y,
         _ => false,
     }
-}
-
-/// Copies `len` bytes of `path` from `offset` into memory at `addr`, as far
-/// as the file reaches.
-fn fill_from_file(
-    mem: &crate::tracee::ProcMem,
-    path: &std::path::Path,
-    addr: u64,
-    offset: u64,
-    len: u64,
-) -> std::io::Result<()> {
-    let file = std::fs::File::open(path)?;
-    let size = file.metadata()?.len();
-    if offset >= size {
-        return Ok(());
-    }
-    let n = len.min(size - offset) as usize;
-    let mut buf = vec![0u8; n];
-    file.read_exact_at(&mut buf, offset)?;
-    mem.write(addr, &buf).map_err(std::io::Error::other)
 }

@@ -9,6 +9,7 @@ mod error;
 mod images;
 mod next_run;
 mod point;
+mod scratch;
 mod snapshot;
 mod threads;
 
@@ -24,6 +25,7 @@ use crate::trace::{cpu, Event, EventKind, EventStream, OutputStream, Regs, Trace
 use crate::tracee::{self, RegDiff, Resume, Stop};
 pub use error::{Divergence, ReplayError};
 pub use next_run::{NextRun, RunEnd};
+pub use scratch::ScratchContents;
 pub use snapshot::ReplaySnapshot;
 use threads::{RThread, Stash};
 
@@ -100,6 +102,8 @@ pub struct Replayer {
     /// Address of a `syscall` instruction in the live process (for
     /// injecting syscalls into it).
     last_syscall_insn: Option<u64>,
+    /// Scratch copies of the files the recording maps shared.
+    scratch: scratch::ScratchFiles,
 }
 
 impl Replayer {
@@ -157,6 +161,7 @@ impl Replayer {
             finder_stats: Default::default(),
             index: 0,
             last_syscall_insn: None,
+            scratch: scratch::ScratchFiles::default(),
         };
         rep.threads.insert(first.tid, RThread::new(pid, pid));
         tracee::resume(pid, Resume::Cont, 0)?;

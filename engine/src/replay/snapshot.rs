@@ -5,6 +5,7 @@
 use crate::checkpoint::Checkpoint;
 use crate::trace::{Event, StreamMark};
 
+use super::scratch::ScratchContents;
 use super::threads::RThread;
 
 /// A replay frozen at one point.
@@ -20,11 +21,14 @@ pub struct ReplaySnapshot {
     pub(super) replayed_exit: Option<i32>,
     pub(super) last_syscall_insn: Option<u64>,
     pub(super) stream: StreamMark,
+    /// The scratch files' contents: they are shared with the frozen copy.
+    pub(super) scratch: ScratchContents,
 }
 
 impl ReplaySnapshot {
-    /// Memory the frozen copy holds.
+    /// Memory the frozen copy holds, with the saved contents of the files
+    /// the program maps shared.
     pub fn memory_bytes(&self) -> u64 {
-        self.checkpoint.memory_bytes()
+        self.checkpoint.memory_bytes() + self.scratch.bytes()
     }
 }

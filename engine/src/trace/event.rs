@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Version of the on-disk trace format. Bump on any incompatible change.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// General-purpose registers in the order of the kernel's `user_regs_struct`
 /// (r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi,
@@ -80,13 +80,21 @@ pub enum SyscallReplay {
     /// Executed with `result` patched to the recorded value afterwards
     /// (e.g. `set_tid_address` returns the tid, which differs in replay).
     ExecutePatchResult,
-    /// A file-backed mmap: replay maps anonymous memory at the recorded
-    /// address and fills it from the trace's copy of the file.
+    /// A file-backed mmap: replay maps, at the recorded address and with the
+    /// recorded protection and flags, the trace's copy of the file (private
+    /// mappings of an untracked file) or replay's scratch copy of the
+    /// tracked file `tracked`, brought to the copy's contents.
     MapFile {
-        /// Name of the copy inside the trace's `files/` directory.
+        /// Name of the copy inside the trace's `files/` directory: the file's
+        /// contents right after the mmap.
         file: String,
         /// Offset of the mapping in the file.
         offset: u64,
+        /// The file's number among the recording's tracked files: those ever
+        /// mapped `MAP_SHARED`. Set for every mapping of a tracked file, shared
+        /// or private; all mappings with one number map one file in replay,
+        /// and [`SyscallReplay::EmulateFileChange`] events keep it up to date.
+        tracked: Option<u32>,
     },
     /// An mmap of `/dev/zero`: the kernel makes it anonymous memory (shared
     /// or private as asked), so replay maps anonymous memory the same way at
@@ -105,6 +113,34 @@ pub enum SyscallReplay {
     /// A successful execve: replay executes the trace's copy of the new
     /// executable, then restores the recorded initial stack and registers.
     Exec(Box<ExecImage>),
+    /// Emulated like [`SyscallReplay::Emulate`], and the syscall changed a
+    /// tracked file (write, pwrite, ftruncate, open with O_TRUNC, ...): replay
+    /// applies the change to its scratch copy, so that the file's mappings see
+    /// it as they did when recorded.
+    EmulateFileChange(Box<FileChange>),
+}
+
+/// How a syscall changed a tracked file (see [`SyscallReplay::MapFile`]).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct FileChange {
+    /// The file's number among the tracked files.
+    pub tracked: u32,
+    /// Bytes the file holds after the call, at their offsets, read back
+    /// from the file (the whole file where the call does not say which
+    /// bytes it changed). Applied first.
+    pub writes: Vec<FileBytes>,
+    /// The file's length after the call. Applied last.
+    pub len: u64,
+}
+
+/// Bytes of a file at an offset.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct FileBytes {
+    /// Where in the file they are.
+    pub offset: u64,
+    /// The bytes.
+    #[serde(with = "serde_bytes_compat")]
+    pub bytes: Vec<u8>,
 }
 
 /// The state of a process right after a successful execve.

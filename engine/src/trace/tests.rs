@@ -65,6 +65,7 @@ fn events(n: usize) -> Vec<Event> {
                     replay: SyscallReplay::MapFile {
                         file: format!("lib{}.so", rnd() % 10),
                         offset: rnd() % 65536,
+                        tracked: (rnd() % 2 == 0).then_some(rnd() as u32 % 4),
                     },
                     output: None,
                 },
