@@ -11,7 +11,7 @@ mod next_run;
 mod snapshot;
 mod threads;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use tracing::debug;
@@ -329,12 +329,29 @@ impl Replayer {
         Ok(())
     }
 
+    /// Kills every live process of the replay and reaps all their threads
+    /// before returning. Left unreaped, their last statuses would be picked
+    /// up by the next `waitpid(-1)` (of this replay's stash, or of another
+    /// replay's in this process) and kept under pids the kernel then hands
+    /// out again, to a new checkpoint or thread, whose first stop would then
+    /// read as that old death.
     fn kill_all(&mut self) {
+        let mut processes: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
         for t in self.threads.values() {
             if !t.gone {
-                // SAFETY: SIGKILL to our own tracee.
-                unsafe { libc::kill(t.real, libc::SIGKILL) };
+                processes.entry(t.real_tgid).or_default().push(t.real);
             }
+        }
+        for (tgid, mut tids) in processes {
+            // The leader first (it is reported last), even when it is gone.
+            tids.retain(|&t| t != tgid);
+            tids.insert(0, tgid);
+            crate::checkpoint::kill_and_reap(&tids);
+            for tid in &tids {
+                // Statuses of these threads the stash collected meanwhile.
+                self.stash.take_all(*tid);
+            }
+            self.stash.forget_mem(tgid);
         }
         self.threads.clear();
     }
