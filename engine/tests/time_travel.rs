@@ -833,3 +833,46 @@ fn reverse_continue_from_a_hit_reached_from_an_earlier_checkpoint() {
     // The scan back starts at the 5th: the 9th is four arrivals after it.
     reverse_hits(&mut s, &truth, (bp, loop_i, EVERY), EVERY + 9, 9);
 }
+
+/// Stepping back from an event whose instruction (a trapped rdtsc, a
+/// faulting store) is the second of its interval lands on that instruction,
+/// with the registers a forward run has there: one arrival at it, counted
+/// once although the single step that reaches it leaves the thread
+/// standing on the address where the count's int3 goes next.
+#[test]
+fn reverse_step_to_an_event_right_after_the_first_instruction() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = record_fixture(tmp.path(), "event_after_syscall", &[]);
+    let events: Vec<rewind_engine::trace::Event> = rewind_engine::trace::TraceReader::open(&trace)
+        .unwrap()
+        .events()
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
+    for label in ["eas_rdtsc", "eas_fault"] {
+        let pc = symbol_address("event_after_syscall", label);
+        let at = events
+            .iter()
+            .position(|e| {
+                e.regs.rip() == pc
+                    && !matches!(e.kind, rewind_engine::trace::EventKind::Syscall { .. })
+            })
+            .unwrap_or_else(|| panic!("no event at {label}")) as u64;
+        // Forward: the boundary after the getpid syscall, then the nop.
+        let mut forward = Session::open(&trace).unwrap();
+        forward.run_to_event(at).unwrap();
+        forward.step().unwrap();
+        let tid = forward.current_tid();
+        let want = forward.regs(tid).unwrap();
+        assert_eq!(want.rip(), pc, "{label}: the forward run stands on it");
+        drop(forward);
+        // Backward: from the boundary after the event.
+        let mut s = Session::open(&trace).unwrap();
+        s.run_to_event(at + 1).unwrap();
+        let stop = s.reverse_step().unwrap();
+        assert_eq!(stop.reason, StopReason::Step, "{label}: {stop:?}");
+        let got = s.regs(tid).unwrap();
+        let diffs = rewind_engine::tracee::regs_diff(&want, &got);
+        assert!(diffs.is_empty(), "{label}: at {}: {diffs:?}", stop.position);
+    }
+}
