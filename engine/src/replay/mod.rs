@@ -338,15 +338,20 @@ impl Replayer {
     fn kill_all(&mut self) {
         let mut processes: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
         for t in self.threads.values() {
-            if !t.gone {
+            // A thread whose end the stash holds is reaped: its number is
+            // no longer ours to signal or wait for.
+            if !t.gone && !self.stash.has_ended(t.real) {
                 processes.entry(t.real_tgid).or_default().push(t.real);
             }
         }
         for (tgid, mut tids) in processes {
-            // The leader first (it is reported last), even when it is gone.
+            // The leader first (it is reported last), even when it is gone,
+            // unless its end is queued too (then the whole process is).
             tids.retain(|&t| t != tgid);
-            tids.insert(0, tgid);
-            crate::checkpoint::kill_and_reap(&tids);
+            if !self.stash.has_ended(tgid) {
+                tids.insert(0, tgid);
+                crate::checkpoint::kill_and_reap(&tids);
+            }
             for tid in &tids {
                 // Statuses of these threads the stash collected meanwhile.
                 self.stash.take_all(*tid);

@@ -105,6 +105,15 @@ impl Stash {
         }
     }
 
+    /// Whether the exit or death of `real` is queued: it was reaped, and
+    /// its number may already belong to another task.
+    pub fn has_ended(&self, real: i32) -> bool {
+        self.queued.get(&real).is_some_and(|q| {
+            q.iter()
+                .any(|s| matches!(s, Stop::Exited(_) | Stop::Killed(_)))
+        })
+    }
+
     pub fn take_all(&mut self, real: i32) -> Vec<Stop> {
         self.queued.remove(&real).map(Vec::from).unwrap_or_default()
     }
