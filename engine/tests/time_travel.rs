@@ -670,6 +670,194 @@ fn deep_arrivals_in_a_hot_loop_are_exact() {
     let dir = tempfile::tempdir().unwrap();
     let trace = record_fixture(dir.path(), "longloop-O2", &[]);
     let (index, interrupt) = TraceReader::open(&trace)
+/// The event index just after the `k`-th (from 0) getppid syscall of a
+/// syscall_loop recording: the boundary where iteration `k * every` starts
+/// its body.
+fn after_getppid(trace: &std::path::Path, k: usize) -> u64 {
+    let reader = rewind_engine::trace::TraceReader::open(trace).unwrap();
+    let mut events = reader.events().unwrap();
+    let mut index = 0u64;
+    let mut seen = 0;
+    while let Some(e) = events.next_event().unwrap() {
+        index += 1;
+        if matches!(e.kind, rewind_engine::trace::EventKind::Syscall { nr, .. } if nr == libc::SYS_getppid as u64)
+        {
+            if seen == k {
+                return index;
+            }
+            seen += 1;
+        }
+    }
+    panic!("fewer than {} getppid syscalls in the recording", k + 1);
+}
+
+/// Ground truth: the registers at each breakpoint hit in iterations
+/// `wanted` of syscall_loop, by a plain forward run from the start that
+/// stops at every hit (no checkpoints, nothing run backwards).
+fn registers_at_iterations(
+    trace: &std::path::Path,
+    bp: u64,
+    loop_i: u64,
+    wanted: std::ops::RangeInclusive<u64>,
+) -> std::collections::BTreeMap<u64, rewind_engine::trace::Regs> {
+    use rewind_engine::session::CheckpointBudget;
+    let none = CheckpointBudget {
+        max_snapshots: 0,
+        max_anchors: 0,
+        ..CheckpointBudget::default()
+    };
+    let mut s = Session::open_with(trace, none).unwrap();
+    s.add_breakpoint(bp);
+    let mut out = std::collections::BTreeMap::new();
+    let mut expect = 0;
+    while expect <= *wanted.end() {
+        let stop = s.cont().unwrap();
+        assert_eq!(stop.reason, StopReason::Breakpoint { addr: bp }, "{stop:?}");
+        let i = read_u64(&mut s, loop_i);
+        assert_eq!(i, expect, "hit {expect} of the forward run");
+        if wanted.contains(&i) {
+            out.insert(i, s.regs(s.current_tid()).unwrap());
+        }
+        expect += 1;
+    }
+    out
+}
+
+fn read_u64(s: &mut Session, addr: u64) -> u64 {
+    let tid = s.current_tid();
+    u64::from_le_bytes(s.read_memory(tid, addr, 8).unwrap().try_into().unwrap())
+}
+
+/// Checks `s`, at a breakpoint hit, against the forward run's registers
+/// for its iteration.
+fn check_hit(
+    s: &mut Session,
+    truth: &std::collections::BTreeMap<u64, rewind_engine::trace::Regs>,
+    loop_i: u64,
+    context: &str,
+) -> u64 {
+    let i = read_u64(s, loop_i);
+    let want = truth
+        .get(&i)
+        .unwrap_or_else(|| panic!("{context}: at iteration {i}, outside the checked range"));
+    let diffs = rewind_engine::tracee::regs_diff(want, &s.regs(s.current_tid()).unwrap());
+    assert!(
+        diffs.is_empty(),
+        "{context}: iteration {i}: registers differ from the forward run's: {diffs:?}"
+    );
+    i
+}
+
+/// Runs reverse-continue `n` times from the hit of iteration `from`, each
+/// required to land on the hit one iteration before, with the forward
+/// run's registers; at the iterations next to a syscall, continue and
+/// reverse-continue again must come back to the same hit.
+fn reverse_hits(
+    s: &mut Session,
+    truth: &std::collections::BTreeMap<u64, rewind_engine::trace::Regs>,
+    (bp, loop_i, every): (u64, u64, u64),
+    from: u64,
+    n: u64,
+) {
+    let mut i = check_hit(s, truth, loop_i, "start");
+    assert_eq!(i, from);
+    for _ in 0..n {
+        let stop = s.reverse_cont().unwrap();
+        assert_eq!(stop.reason, StopReason::Breakpoint { addr: bp }, "{stop:?}");
+        let context = format!("reverse-continue from iteration {i} (to {})", stop.position);
+        let now = check_hit(s, truth, loop_i, &context);
+        assert_eq!(now, i - 1, "{context}");
+        i = now;
+        if i % every <= 1 || i % every == every - 1 {
+            let stop = s.cont().unwrap();
+            assert_eq!(stop.reason, StopReason::Breakpoint { addr: bp });
+            assert_eq!(read_u64(s, loop_i), i + 1, "continue from {i}");
+            s.reverse_cont().unwrap();
+            assert_eq!(
+                check_hit(s, truth, loop_i, "back again"),
+                i,
+                "back again to {i}"
+            );
+        }
+    }
+}
+
+/// reverse-continue to the previous hit of a breakpoint inside a loop with a
+/// syscall every EVERY iterations goes back exactly one iteration each time,
+/// across the syscalls too: from the first hit of an interval (the one at
+/// its boundary, right after the syscall) to the hit just before the
+/// syscall event, and on over hits the forward scans find inside intervals
+/// from the checkpoints left by earlier moves. Each stop has the registers
+/// of a plain forward run to that hit.
+#[test]
+fn reverse_continue_goes_back_one_iteration_across_syscalls() {
+    const EVERY: u64 = 1000;
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = record_fixture(tmp.path(), "syscall_loop", &["20000", "1000"]);
+    let bp = symbol_address("syscall_loop", "sl_after_syscall");
+    let loop_i = symbol_address("syscall_loop", "loop_i");
+    let truth = registers_at_iterations(&trace, bp, loop_i, 2 * EVERY - 3..=3 * EVERY + 3);
+    let mut s = Session::open(&trace).unwrap();
+    s.add_breakpoint(bp);
+    // The case: two hits past the syscall of iteration 2*EVERY,
+    // five reverse-continues.
+    s.run_to_event(after_getppid(&trace, 2)).unwrap();
+    assert_eq!(read_u64(&mut s, loop_i), 2 * EVERY, "at the boundary hit");
+    for _ in 0..2 {
+        s.cont().unwrap();
+    }
+    reverse_hits(&mut s, &truth, (bp, loop_i, EVERY), 2 * EVERY + 2, 5);
+    // Past the next syscall, then back over it and on through its interval.
+    s.run_to_event(after_getppid(&trace, 3)).unwrap();
+    for _ in 0..3 {
+        s.cont().unwrap();
+    }
+    reverse_hits(&mut s, &truth, (bp, loop_i, EVERY), 3 * EVERY + 3, 9);
+}
+
+/// A hit reached by two routes (a run from the boundary, a run from a
+/// checkpoint of an earlier stop) is one position: reverse-continue from it
+/// does not take it for an earlier hit, when the scan that looks for the
+/// previous hit starts at a checkpoint other than the one it was reached from.
+#[test]
+fn reverse_continue_from_a_hit_reached_from_an_earlier_checkpoint() {
+    use rewind_engine::session::{Position, Segment};
+    const EVERY: u64 = 1000;
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = record_fixture(tmp.path(), "syscall_loop", &["3000", "1000"]);
+    let bp = symbol_address("syscall_loop", "sl_after_syscall");
+    let loop_i = symbol_address("syscall_loop", "loop_i");
+    let truth = registers_at_iterations(&trace, bp, loop_i, EVERY..=EVERY + 9);
+    let mut s = Session::open(&trace).unwrap();
+    s.add_breakpoint(bp);
+    let event = after_getppid(&trace, 1);
+    let arrival = |count| Position {
+        event,
+        path: vec![Segment::Arrive { pc: bp, count }],
+    };
+    // Stops (each leaves a checkpoint) at the 9th arrival after the
+    // boundary, at the 5th, and at the 9th again (from its checkpoint).
+    for count in [9, 5, 9] {
+        s.run_to_position(&arrival(count)).unwrap();
+        assert_eq!(
+            check_hit(&mut s, &truth, loop_i, "run_to_position"),
+            EVERY + count
+        );
+    }
+    // The scan back starts at the 5th: the 9th is four arrivals after it.
+    reverse_hits(&mut s, &truth, (bp, loop_i, EVERY), EVERY + 9, 9);
+}
+
+/// Stepping back from an event whose instruction (a trapped rdtsc, a
+/// faulting store) is the second of its interval lands on that instruction,
+/// with the registers a forward run has there: one arrival at it, counted
+/// once although the single step that reaches it leaves the thread
+/// standing on the address where the count's int3 goes next.
+#[test]
+fn reverse_step_to_an_event_right_after_the_first_instruction() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = record_fixture(tmp.path(), "event_after_syscall", &[]);
+    let events: Vec<rewind_engine::trace::Event> = rewind_engine::trace::TraceReader::open(&trace)
         .unwrap()
         .events()
         .unwrap()
@@ -725,4 +913,31 @@ fn deep_arrivals_in_a_hot_loop_are_exact() {
         stats.installed >= 3 && stats.fallbacks.is_empty(),
         "{stats:?}"
     );
+        .collect();
+    for label in ["eas_rdtsc", "eas_fault"] {
+        let pc = symbol_address("event_after_syscall", label);
+        let at = events
+            .iter()
+            .position(|e| {
+                e.regs.rip() == pc
+                    && !matches!(e.kind, rewind_engine::trace::EventKind::Syscall { .. })
+            })
+            .unwrap_or_else(|| panic!("no event at {label}")) as u64;
+        // Forward: the boundary after the getpid syscall, then the nop.
+        let mut forward = Session::open(&trace).unwrap();
+        forward.run_to_event(at).unwrap();
+        forward.step().unwrap();
+        let tid = forward.current_tid();
+        let want = forward.regs(tid).unwrap();
+        assert_eq!(want.rip(), pc, "{label}: the forward run stands on it");
+        drop(forward);
+        // Backward: from the boundary after the event.
+        let mut s = Session::open(&trace).unwrap();
+        s.run_to_event(at + 1).unwrap();
+        let stop = s.reverse_step().unwrap();
+        assert_eq!(stop.reason, StopReason::Step, "{label}: {stop:?}");
+        let got = s.regs(tid).unwrap();
+        let diffs = rewind_engine::tracee::regs_diff(&want, &got);
+        assert!(diffs.is_empty(), "{label}: at {}: {diffs:?}", stop.position);
+    }
 }

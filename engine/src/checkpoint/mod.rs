@@ -100,6 +100,12 @@ use crate::tracee::{self, ProcMem, Resume, Stop, SyscallInfoOp, TraceeError};
 pub trait StopWaiter {
     /// Waits until thread `tid` stops, and returns how.
     fn wait_for(&mut self, tid: i32) -> Result<Stop, TraceeError>;
+
+    /// Says that `tid` names a task created just now (its number came from a
+    /// fork or clone event): whatever the waiter kept for an earlier task
+    /// with that number, which the kernel has since handed out again, is not
+    /// about this one.
+    fn born(&mut self, _tid: i32) {}
 }
 
 /// A `StopWaiter` that waits on the thread itself with waitpid (for callers
@@ -649,7 +655,9 @@ fn inject(
             Stop::Event(
                 libc::PTRACE_EVENT_FORK | libc::PTRACE_EVENT_VFORK | libc::PTRACE_EVENT_CLONE,
             ) => {
-                child = Some(tracee::get_event_msg(tid)? as i32);
+                let new = tracee::get_event_msg(tid)? as i32;
+                waiter.born(new);
+                child = Some(new);
                 tracee::resume(tid, Resume::Syscall, 0)?;
             }
             // Under the recorder's seccomp filter (SECCOMP_RET_TRACE) the
@@ -763,7 +771,9 @@ fn settle_as(
 /// SIGKILLs a process of ours whose threads `tids` (the leader first) are
 /// in ptrace-stops and reaps every one of them (a traced thread's exit is
 /// reported to us one by one), waiting at most `REAP_TIMEOUT` in all.
-fn kill_and_reap(tids: &[i32]) {
+/// Reaping here, not leaving it to a later `waitpid(-1)`, matters: a status
+/// someone else's wait picks up is kept under a pid the kernel hands out again.
+pub(crate) fn kill_and_reap(tids: &[i32]) {
     let Some(&pid) = tids.first() else {
         return;
     };

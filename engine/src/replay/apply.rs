@@ -379,7 +379,9 @@ impl Replayer {
                     | libc::PTRACE_EVENT_VFORK
                     | libc::PTRACE_EVENT_CLONE),
                 ) => {
-                    new_child = Some(tracee::get_event_msg(real)? as i32);
+                    let new = tracee::get_event_msg(real)? as i32;
+                    self.stash.born(new);
+                    new_child = Some(new);
                     tracee::resume(real, Resume::Syscall, 0)?;
                     if e == libc::PTRACE_EVENT_VFORK && until == UntilVfork::Yes {
                         return Ok(Executed {

@@ -13,7 +13,7 @@ mod scratch;
 mod snapshot;
 mod threads;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use tracing::debug;
@@ -342,12 +342,34 @@ impl Replayer {
         Ok(())
     }
 
+    /// Kills every live process of the replay and reaps all their threads
+    /// before returning. Left unreaped, their last statuses would be picked
+    /// up by the next `waitpid(-1)` (of this replay's stash, or of another
+    /// replay's in this process) and kept under pids the kernel then hands
+    /// out again, to a new checkpoint or thread, whose first stop would then
+    /// read as that old death.
     fn kill_all(&mut self) {
+        let mut processes: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
         for t in self.threads.values() {
-            if !t.gone {
-                // SAFETY: SIGKILL to our own tracee.
-                unsafe { libc::kill(t.real, libc::SIGKILL) };
+            // A thread whose end the stash holds is reaped: its number is
+            // no longer ours to signal or wait for.
+            if !t.gone && !self.stash.has_ended(t.real) {
+                processes.entry(t.real_tgid).or_default().push(t.real);
             }
+        }
+        for (tgid, mut tids) in processes {
+            // The leader first (it is reported last), even when it is gone,
+            // unless its end is queued too (then the whole process is).
+            tids.retain(|&t| t != tgid);
+            if !self.stash.has_ended(tgid) {
+                tids.insert(0, tgid);
+                crate::checkpoint::kill_and_reap(&tids);
+            }
+            for tid in &tids {
+                // Statuses of these threads the stash collected meanwhile.
+                self.stash.take_all(*tid);
+            }
+            self.stash.forget_mem(tgid);
         }
         self.threads.clear();
     }

@@ -78,6 +78,42 @@ impl Stash {
         }
     }
 
+    /// `real` names a task created just now (from a fork or clone event).
+    /// Stops queued for that number up to its last exit or death belong to
+    /// an earlier task: once that status was collected the kernel was free to
+    /// give the number to a new one, so the earlier task's stops would be
+    /// taken for this one's (a fresh checkpoint "killed" before it started).
+    /// Stops queued after it are this task's (its first SIGSTOP may arrive
+    /// before its parent's event).
+    pub fn born(&mut self, real: i32) {
+        let Some(q) = self.queued.get_mut(&real) else {
+            return;
+        };
+        if let Some(last_end) = q
+            .iter()
+            .rposition(|s| matches!(s, Stop::Exited(_) | Stop::Killed(_)))
+        {
+            tracing::debug!(
+                tid = real,
+                stale = last_end + 1,
+                "stops of an earlier task with a reused id dropped"
+            );
+            q.drain(..=last_end);
+        }
+        if q.is_empty() {
+            self.queued.remove(&real);
+        }
+    }
+
+    /// Whether the exit or death of `real` is queued: it was reaped, and
+    /// its number may already belong to another task.
+    pub fn has_ended(&self, real: i32) -> bool {
+        self.queued.get(&real).is_some_and(|q| {
+            q.iter()
+                .any(|s| matches!(s, Stop::Exited(_) | Stop::Killed(_)))
+        })
+    }
+
     pub fn take_all(&mut self, real: i32) -> Vec<Stop> {
         self.queued.remove(&real).map(Vec::from).unwrap_or_default()
     }
@@ -100,5 +136,41 @@ impl Stash {
     /// Forgets the memory handle of `tgid` (after exec or exit).
     pub fn forget_mem(&mut self, tgid: i32) {
         self.mems.remove(&tgid);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A number the kernel gave to a new task may still have the stops of
+    /// an earlier task queued, up to its death: they are dropped, the new
+    /// task's own (queued after) are kept.
+    #[test]
+    fn a_reused_id_does_not_inherit_an_earlier_tasks_stops() {
+        let mut stash = Stash::default();
+        let tid = 4242;
+        let q = stash.queued.entry(tid).or_default();
+        q.push_back(Stop::Event(libc::PTRACE_EVENT_EXIT));
+        q.push_back(Stop::Killed(libc::SIGKILL));
+        q.push_back(Stop::Signal(libc::SIGSTOP));
+        stash.born(tid);
+        assert_eq!(stash.take_all(tid), vec![Stop::Signal(libc::SIGSTOP)]);
+
+        stash
+            .queued
+            .entry(tid)
+            .or_default()
+            .push_back(Stop::Exited(0));
+        stash.born(tid);
+        assert!(stash.take_all(tid).is_empty());
+
+        // A task that is not new keeps its stops, its exit included.
+        stash
+            .queued
+            .entry(tid)
+            .or_default()
+            .push_back(Stop::Exited(3));
+        assert_eq!(stash.take_all(tid), vec![Stop::Exited(3)]);
     }
 }

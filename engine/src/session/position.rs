@@ -82,11 +82,24 @@ impl Position {
         self.path.is_empty()
     }
 
-    /// This position followed by `segment` (consecutive steps merge).
+    /// This position followed by `segment`. Consecutive counts of the same
+    /// thing merge (steps, arrivals at one pc, traps of one watchpoint: the
+    /// b-th after the a-th is the (a+b)-th), so that a point has one path
+    /// whichever earlier point a run to it started from, and positions can
+    /// be compared with `==`.
     pub fn then(&self, segment: Segment) -> Position {
         let mut path = self.path.clone();
         match (path.last_mut(), segment) {
             (Some(Segment::Steps(a)), Segment::Steps(b)) => *a += b,
+            (Some(Segment::Arrive { pc: p, count: a }), Segment::Arrive { pc: q, count: b })
+                if *p == q =>
+            {
+                *a += b
+            }
+            (
+                Some(Segment::WatchHit { watch: v, count: a }),
+                Segment::WatchHit { watch: w, count: b },
+            ) if *v == w => *a += b,
             _ => path.push(segment),
         }
         Position {

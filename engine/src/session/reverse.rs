@@ -364,7 +364,10 @@ impl Session {
                 Trap::Paused => continue,
                 _ => self.runner_pc(&r)? == pc,
             };
-            stepping = matches!(trap, Trap::Int3(_));
+            // Standing on `pc` (arrived by int3 or by the single step that
+            // began the interval): the next move must execute it, or the
+            // int3 placed there would count this arrival a second time.
+            stepping = arrived;
             if arrived {
                 n += 1;
                 self.position = start.then(Segment::Arrive { pc, count: n });
