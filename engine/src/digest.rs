@@ -62,3 +62,14 @@ pub fn writable_memory_digest_except(
     }
     Ok(hasher.finalize())
 }
+
+/// The [`StackSum`](crate::trace::StackSum) of `pid`'s stack at `rsp`: up to
+/// `StackSum::MAX_LEN` bytes from `rsp` up, within the mapping holding it.
+/// `None` when that memory cannot be read.
+pub fn stack_sum(pid: i32, mem: &ProcMem, rsp: u64) -> Option<crate::trace::StackSum> {
+    let maps = procmaps::read_maps(pid).ok()?;
+    let stack = maps.iter().find(|m| m.start <= rsp && rsp < m.end)?;
+    let len = (stack.end - rsp).min(u64::from(crate::trace::StackSum::MAX_LEN)) & !7;
+    let bytes = mem.read(rsp, len as usize).ok()?;
+    Some(crate::trace::StackSum::of(&bytes))
+}

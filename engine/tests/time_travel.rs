@@ -656,20 +656,6 @@ fn reverse_continue_from_a_pause_deep_in_a_loop() {
     );
 }
 
-/// Arrivals deep in a hot loop, found by an in-process finder, are exact:
-/// at the n-th arrival at an instruction of longloop's first loop, the
-/// loop's counter register is (n-1)·0x1000000 past its value at the first
-/// (the program adds that once per iteration) and every other general
-/// register is as at the first; going back to an earlier arrival restores
-/// the same state. The recorded interruption deep in the loop is reached
-/// with the recorded registers.
-#[test]
-fn deep_arrivals_in_a_hot_loop_are_exact() {
-    use rewind_engine::session::{Position, Segment};
-    use rewind_engine::trace::{EventKind, TraceReader};
-    let dir = tempfile::tempdir().unwrap();
-    let trace = record_fixture(dir.path(), "longloop-O2", &[]);
-    let (index, interrupt) = TraceReader::open(&trace)
 /// The event index just after the `k`-th (from 0) getppid syscall of a
 /// syscall_loop recording: the boundary where iteration `k * every` starts
 /// its body.
@@ -862,6 +848,53 @@ fn reverse_step_to_an_event_right_after_the_first_instruction() {
         .events()
         .unwrap()
         .map(|e| e.unwrap())
+        .collect();
+    for label in ["eas_rdtsc", "eas_fault"] {
+        let pc = symbol_address("event_after_syscall", label);
+        let at = events
+            .iter()
+            .position(|e| {
+                e.regs.rip() == pc
+                    && !matches!(e.kind, rewind_engine::trace::EventKind::Syscall { .. })
+            })
+            .unwrap_or_else(|| panic!("no event at {label}")) as u64;
+        // Forward: the boundary after the getpid syscall, then the nop.
+        let mut forward = Session::open(&trace).unwrap();
+        forward.run_to_event(at).unwrap();
+        forward.step().unwrap();
+        let tid = forward.current_tid();
+        let want = forward.regs(tid).unwrap();
+        assert_eq!(want.rip(), pc, "{label}: the forward run stands on it");
+        drop(forward);
+        // Backward: from the boundary after the event.
+        let mut s = Session::open(&trace).unwrap();
+        s.run_to_event(at + 1).unwrap();
+        let stop = s.reverse_step().unwrap();
+        assert_eq!(stop.reason, StopReason::Step, "{label}: {stop:?}");
+        let got = s.regs(tid).unwrap();
+        let diffs = rewind_engine::tracee::regs_diff(&want, &got);
+        assert!(diffs.is_empty(), "{label}: at {}: {diffs:?}", stop.position);
+    }
+}
+
+/// Arrivals deep in a hot loop, found by an in-process finder, are exact:
+/// at the n-th arrival at an instruction of longloop's first loop, the
+/// loop's counter register is (n-1)·0x1000000 past its value at the first
+/// (the program adds that once per iteration) and every other general
+/// register is as at the first; going back to an earlier arrival restores
+/// the same state. The recorded interruption deep in the loop is reached
+/// with the recorded registers.
+#[test]
+fn deep_arrivals_in_a_hot_loop_are_exact() {
+    use rewind_engine::session::{Position, Segment};
+    use rewind_engine::trace::{EventKind, TraceReader};
+    let dir = tempfile::tempdir().unwrap();
+    let trace = record_fixture(dir.path(), "longloop-O2", &[]);
+    let (index, interrupt) = TraceReader::open(&trace)
+        .unwrap()
+        .events()
+        .unwrap()
+        .map(|e| e.unwrap())
         .enumerate()
         .find(|(_, e)| matches!(e.kind, EventKind::Interrupt { .. }))
         .expect("the recorder interrupts the first loop");
@@ -902,6 +935,21 @@ fn reverse_step_to_an_event_right_after_the_first_instruction() {
         assert!(counter.is_none_or(|c| c == i));
         counter = Some(i);
     }
+    // Reverse-continue to a breakpoint there: one iteration back each time.
+    let counter = counter.unwrap();
+    s.run_to_position(&arrival(1_000_001)).unwrap();
+    s.add_breakpoint(pc);
+    for n in [1_000_000u64, 999_999, 999_998] {
+        s.reverse_cont().unwrap();
+        let regs = s.regs(s.current_tid()).unwrap();
+        assert_eq!(regs.rip(), pc);
+        assert_eq!(
+            regs.0[counter].wrapping_sub(first.0[counter]),
+            (n - 1).wrapping_mul(0x100_0000),
+            "reverse-continue to arrival {n}"
+        );
+    }
+    s.remove_breakpoint(pc);
     s.run_to_event(index as u64 + 1).unwrap();
     let at = s.regs(s.current_tid()).unwrap();
     assert!(
@@ -913,31 +961,4 @@ fn reverse_step_to_an_event_right_after_the_first_instruction() {
         stats.installed >= 3 && stats.fallbacks.is_empty(),
         "{stats:?}"
     );
-        .collect();
-    for label in ["eas_rdtsc", "eas_fault"] {
-        let pc = symbol_address("event_after_syscall", label);
-        let at = events
-            .iter()
-            .position(|e| {
-                e.regs.rip() == pc
-                    && !matches!(e.kind, rewind_engine::trace::EventKind::Syscall { .. })
-            })
-            .unwrap_or_else(|| panic!("no event at {label}")) as u64;
-        // Forward: the boundary after the getpid syscall, then the nop.
-        let mut forward = Session::open(&trace).unwrap();
-        forward.run_to_event(at).unwrap();
-        forward.step().unwrap();
-        let tid = forward.current_tid();
-        let want = forward.regs(tid).unwrap();
-        assert_eq!(want.rip(), pc, "{label}: the forward run stands on it");
-        drop(forward);
-        // Backward: from the boundary after the event.
-        let mut s = Session::open(&trace).unwrap();
-        s.run_to_event(at + 1).unwrap();
-        let stop = s.reverse_step().unwrap();
-        assert_eq!(stop.reason, StopReason::Step, "{label}: {stop:?}");
-        let got = s.regs(tid).unwrap();
-        let diffs = rewind_engine::tracee::regs_diff(&want, &got);
-        assert!(diffs.is_empty(), "{label}: at {}: {diffs:?}", stop.position);
-    }
 }

@@ -215,7 +215,7 @@ impl Finder {
     pub fn arrivals(&self) -> Result<u64, FinderError> {
         Ok(match self.want {
             Want::Arrival(n) => n - self.mem.read_u64(self.remaining_at)?,
-            Want::Registers(_) => self.mem.read_u64(self.arrivals_at)?,
+            Want::Registers { .. } => self.mem.read_u64(self.arrivals_at)?,
         })
     }
 

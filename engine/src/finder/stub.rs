@@ -11,16 +11,21 @@
 //!          (registers) mov rcx, [arrivals] ; lea rcx, [rcx+1] ; mov [arrivals], rcx
 //!                      for each of 15 registers r (all but rcx, which the caller checks):
 //!                      mov rcx, [minus_r] ; lea rcx, [r+rcx] ; jrcxz next ; jmp pass ; next:
+//!                      (with a stack sum: rax, rdx, rsi saved; rax = the sum of the
+//!                      first 8 words from rsp, a `loop` over `lea`s; rcx = rax - wanted;
+//!                      jrcxz on ; jmp differs ; on: the same over the rest, from that
+//!                      total; rax, rdx, rsi restored; `differs:` restores them too)
 //! hit:     mov rcx, [save_rcx] ; int3            ← a candidate: registers exactly as at the site
 //! pass:    mov rcx, [save_rcx]
 //! resume:  <the site's instruction, re-encoded here> ; jmp site+len
-//! data:    save_rcx, remaining, arrivals, minus_rax … minus_r15 (two's complement of the wanted values)
+//! data:    save_rcx, save_rax, save_rdx, save_rsi, remaining, arrivals, minus_near, minus_sum,
+//!          minus_rax … minus_r15 (two's complement of the wanted values)
 //! ```
 
 use iced_x86::code_asm::*;
 use iced_x86::{BlockEncoderOptions, IcedError, Instruction};
 
-use crate::trace::Regs;
+use crate::trace::{Regs, StackSum};
 use crate::tracee::reg_index;
 
 /// What the stub looks for at each arrival.
@@ -29,14 +34,23 @@ pub enum Want {
     /// The `n`-th arrival from now (n ≥ 1).
     Arrival(u64),
     /// An arrival where the 16 general registers are these (rip and rflags
-    /// are the caller's to check).
-    Registers([u64; 16]),
+    /// are the caller's to check) and, if given, the stack above rsp sums
+    /// to this.
+    Registers {
+        /// The registers, in the stub's order.
+        regs: [u64; 16],
+        /// The stack's sum.
+        stack: Option<StackSum>,
+    },
 }
 
 impl Want {
-    /// The general registers of `regs`, in the stub's order.
-    pub fn registers(regs: &Regs) -> Want {
-        Want::Registers(general(regs))
+    /// An arrival with the general registers of `regs` and the stack `stack`.
+    pub fn registers(regs: &Regs, stack: Option<StackSum>) -> Want {
+        Want::Registers {
+            regs: general(regs),
+            stack,
+        }
     }
 }
 
@@ -102,6 +116,13 @@ fn assemble_padded(
     let mut trap = a.create_label();
     let mut resume = a.create_label();
     let mut save_rcx = a.create_label();
+    let mut save_rax = a.create_label();
+    let mut save_rdx = a.create_label();
+    let mut save_rsi = a.create_label();
+    let mut minus_sum = a.create_label();
+    let mut minus_near = a.create_label();
+    // Where a stack sum that differs restores rax, rdx, rsi before `pass`.
+    let mut differs = a.create_label();
     let mut remaining = a.create_label();
     let mut arrivals = a.create_label();
     let mut minus: Vec<CodeLabel> = (0..16).map(|_| a.create_label()).collect();
@@ -117,7 +138,7 @@ fn assemble_padded(
             a.jmp(pass)?;
             a.set_label(&mut hit)?;
         }
-        Want::Registers(_) => {
+        Want::Registers { stack, .. } => {
             a.mov(rcx, qword_ptr(arrivals))?;
             a.lea(rcx, qword_ptr(rcx + 1))?;
             a.mov(qword_ptr(arrivals), rcx)?;
@@ -135,11 +156,47 @@ fn assemble_padded(
                 a.jmp(pass)?;
                 a.set_label(&mut next)?;
             }
+            if let Some(stack) = stack.filter(|s| s.len >= 8) {
+                // The first words (the current frame, mostly) first: most
+                // arrivals differ there, and the whole sum costs ~len/8 cycles.
+                a.mov(qword_ptr(save_rax), rax)?;
+                a.mov(qword_ptr(save_rdx), rdx)?;
+                a.mov(qword_ptr(save_rsi), rsi)?;
+                a.mov(rsi, rsp)?;
+                a.mov(eax, 0)?;
+                let near = stack.near_words();
+                let parts = [(near, minus_near), (stack.len / 8 - near, minus_sum)];
+                for (words, minus) in parts {
+                    if words == 0 {
+                        continue;
+                    }
+                    let mut top = a.create_label();
+                    let mut summed = a.create_label();
+                    a.mov(ecx, words)?;
+                    a.set_label(&mut top)?;
+                    a.mov(rdx, qword_ptr(rsi))?;
+                    a.lea(rax, qword_ptr(rax + rdx))?;
+                    a.lea(rsi, qword_ptr(rsi + 8))?;
+                    a.loop_(top)?;
+                    a.mov(rcx, qword_ptr(minus))?;
+                    a.lea(rcx, qword_ptr(rax + rcx))?;
+                    a.jrcxz(summed)?;
+                    a.jmp(differs)?;
+                    a.set_label(&mut summed)?;
+                }
+                a.mov(rax, qword_ptr(save_rax))?;
+                a.mov(rdx, qword_ptr(save_rdx))?;
+                a.mov(rsi, qword_ptr(save_rsi))?;
+            }
         }
     }
     a.mov(rcx, qword_ptr(save_rcx))?;
     a.set_label(&mut trap)?;
     a.int3()?;
+    a.set_label(&mut differs)?;
+    a.mov(rax, qword_ptr(save_rax))?;
+    a.mov(rdx, qword_ptr(save_rdx))?;
+    a.mov(rsi, qword_ptr(save_rsi))?;
     a.set_label(&mut pass)?;
     a.mov(rcx, qword_ptr(save_rcx))?;
     a.set_label(&mut resume)?;
@@ -150,15 +207,30 @@ fn assemble_padded(
     }
     a.set_label(&mut save_rcx)?;
     a.dq(&[0])?;
+    a.set_label(&mut save_rax)?;
+    a.dq(&[0])?;
+    a.set_label(&mut save_rdx)?;
+    a.dq(&[0])?;
+    a.set_label(&mut save_rsi)?;
+    a.dq(&[0])?;
+    let stack = match want {
+        Want::Registers { stack, .. } => *stack,
+        Want::Arrival(_) => None,
+    };
+    a.set_label(&mut minus_near)?;
+    a.dq(&[stack.map_or(0, |s| s.near.wrapping_neg())])?;
+    a.set_label(&mut minus_sum)?;
+    // The second loop goes on from the first's total.
+    a.dq(&[stack.map_or(0, |s| s.sum.wrapping_neg())])?;
     a.set_label(&mut remaining)?;
     a.dq(&[match want {
         Want::Arrival(n) => *n,
-        Want::Registers(_) => 0,
+        Want::Registers { .. } => 0,
     }])?;
     a.set_label(&mut arrivals)?;
     a.dq(&[0])?;
     let values = match want {
-        Want::Registers(v) => *v,
+        Want::Registers { regs, .. } => *regs,
         Want::Arrival(_) => [0; 16],
     };
     for (label, value) in minus.iter_mut().zip(values) {

@@ -166,12 +166,14 @@ impl Recorder {
             crate::digest::writable_memory_digest(tgid, mem, regs.rsp()).map_err(|e| {
                 RecordError::Internal(format!("cannot read the memory of process {tgid}: {e}"))
             })?;
+        let stack_sum = crate::digest::stack_sum(tgid, mem, regs.rsp());
         self.emit(Event {
             tid,
             regs,
             kind: EventKind::Interrupt {
                 fpregs,
                 memory_digest,
+                stack_sum,
             },
         })?;
         if self.send_deferred_signal(tid)? {

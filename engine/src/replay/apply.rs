@@ -137,7 +137,8 @@ impl Replayer {
             EventKind::Interrupt {
                 fpregs,
                 memory_digest,
-            } => self.run_to_point(event, fpregs, *memory_digest),
+                stack_sum,
+            } => self.run_to_point(event, fpregs, *memory_digest, *stack_sum),
             EventKind::Rdtsc { tsc, aux } => {
                 let mut regs = self.run_to_signal(event, libc::SIGSEGV)?;
                 self.check_regs(event, &regs)?;

@@ -111,6 +111,7 @@ impl Replayer {
                 EventKind::Interrupt {
                     fpregs,
                     memory_digest,
+                    ..
                 },
             ..
         }) = self.peek_event()?.cloned()

@@ -6,7 +6,7 @@ use tracing::{debug, warn};
 
 use super::{ReplayError, Replayer};
 use crate::finder::{Finder, FinderError, Want};
-use crate::trace::{Event, Regs};
+use crate::trace::{Event, Regs, StackSum};
 use crate::tracee::{self, Resume, Stop};
 
 /// Arrivals looked at with an int3 before a finder is installed: most
@@ -24,6 +24,7 @@ impl Replayer {
         event: &Event,
         fpregs: &[u8],
         digest: u32,
+        stack: Option<StackSum>,
     ) -> Result<(), ReplayError> {
         if self.thread_mut(event).arrived.take().is_some() {
             // Already run to the point (and checked) by the caller.
@@ -61,7 +62,7 @@ impl Replayer {
                     real,
                     tgid,
                     pc,
-                    &Want::registers(&event.regs),
+                    &Want::registers(&event.regs, stack),
                     &mut self.stash,
                 ) {
                     Ok(finder) => {

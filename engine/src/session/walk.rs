@@ -112,7 +112,7 @@ impl Session {
             let find = if stepping || !watches.is_empty() || streak.1 < ARRIVALS_BEFORE_FINDER {
                 None
             } else {
-                self.finder_for(streak.0, target, &r, watching, &arrivals)?
+                self.finder_for(streak.0, target, &r, observe, &arrivals)?
             };
             let trap = self.exec_finding(&r, stepping, &int3s, &watches, find)?;
             self.current_tid = r.tid;
@@ -126,7 +126,22 @@ impl Session {
                 Trap::Int3(at) => Some(at),
                 Trap::Arrived { pc, count } => {
                     // The finder passed over all but the last (counted below).
-                    *arrivals.entry(pc).or_insert(0) += count - 1;
+                    let seen = arrivals.entry(pc).or_insert(0);
+                    let first_passed = *seen + 1;
+                    *seen += count - 1;
+                    let last_passed = *seen;
+                    if observe == Observe::Record && self.breakpoints.contains_key(&pc) {
+                        // Hits the finder counted without a stop: a scan
+                        // only ever wants the latest ones (reverse-continue
+                        // the last before where it stands).
+                        for k in first_passed.max(last_passed.saturating_sub(1))..=last_passed {
+                            hits.push(Hit {
+                                position: base.then(Segment::Arrive { pc, count: k }),
+                                kind: HitKind::Breakpoint(pc),
+                                tid: r.tid,
+                            });
+                        }
+                    }
                     Some(pc)
                 }
                 Trap::Stepped => {
@@ -243,17 +258,22 @@ impl Session {
 
     /// What a finder at `pc` looks for in this walk, if one may replace the
     /// int3 there: the target arrival, or the interval's end (a recorded
-    /// interruption, by its registers). Never at a user breakpoint being
-    /// observed, whose every hit counts.
+    /// interruption, by its registers). At a user breakpoint being observed
+    /// only for a scan's run to an arrival there (the hits it passes are
+    /// counted; the caller records the latest).
     fn finder_for(
         &mut self,
         pc: u64,
         target: Target,
         r: &Runner,
-        watching: bool,
+        observe: Observe,
         arrivals: &HashMap<u64, u64>,
     ) -> Result<Option<(u64, Want)>, SessionError> {
-        if watching && self.breakpoints.contains_key(&pc) {
+        // Every hit of a breakpoint a movement stops at counts; a scan that
+        // records them needs only the latest (see the caller).
+        let counts_hits = observe == Observe::Record
+            && matches!(target, Target::Segment(Segment::Arrive { pc: at, .. }) if at == pc);
+        if observe != Observe::Nothing && self.breakpoints.contains_key(&pc) && !counts_hits {
             return Ok(None);
         }
         if let Target::Segment(Segment::Arrive { pc: at, count }) = target {
@@ -264,7 +284,11 @@ impl Session {
         }
         if r.end == (crate::replay::RunEnd::Interrupt { pc }) {
             if let Some(event) = self.replayer.next_event()? {
-                return Ok(Some((pc, Want::registers(&event.regs))));
+                let stack = match event.kind {
+                    crate::trace::EventKind::Interrupt { stack_sum, .. } => stack_sum,
+                    _ => None,
+                };
+                return Ok(Some((pc, Want::registers(&event.regs, stack))));
             }
         }
         Ok(None)

@@ -12,6 +12,48 @@ pub const FORMAT_VERSION: u32 = 3;
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Regs(pub [u64; 27]);
 
+/// The wrapping sums of the 64-bit words at `[rsp, rsp + NEAR_LEN)` and at
+/// `[rsp, rsp + len)` (`len` a multiple of 8, at most [`StackSum::MAX_LEN`],
+/// inside the stack mapping; the first sum covers at most `len` bytes).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StackSum {
+    /// How many bytes were summed.
+    pub len: u32,
+    /// The sum of the first `NEAR_LEN` bytes (the current frame, mostly).
+    pub near: u64,
+    /// The sum of all `len`.
+    pub sum: u64,
+}
+
+impl StackSum {
+    /// The most bytes summed.
+    pub const MAX_LEN: u32 = 4096;
+    /// The bytes of the first, quick sum.
+    pub const NEAR_LEN: u32 = 64;
+
+    /// The sums of `bytes` as little-endian words (a trailing partial word is left out).
+    pub fn of(bytes: &[u8]) -> StackSum {
+        let words: Vec<u64> = bytes
+            .chunks_exact(8)
+            .map(|w| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]))
+            .collect();
+        let near_words = (Self::NEAR_LEN / 8) as usize;
+        StackSum {
+            len: (words.len() * 8) as u32,
+            near: words
+                .iter()
+                .take(near_words)
+                .fold(0u64, |a, w| a.wrapping_add(*w)),
+            sum: words.iter().fold(0u64, |a, w| a.wrapping_add(*w)),
+        }
+    }
+
+    /// How many words the first sum covers.
+    pub fn near_words(&self) -> u32 {
+        (self.len / 8).min(Self::NEAR_LEN / 8)
+    }
+}
+
 /// Bytes the kernel (or the recorder) wrote into tracee memory.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct MemWrite {
@@ -242,6 +284,11 @@ pub enum EventKind {
         fpregs: Vec<u8>,
         /// CRC-32 of the process's writable memory.
         memory_digest: u32,
+        /// The live stack just above the stack pointer, summed: replay's
+        /// in-process finder compares it before it stops at a candidate
+        /// (loops that keep their state in memory have identical registers
+        /// at every iteration). `None` when it could not be read.
+        stack_sum: Option<StackSum>,
     },
     /// At the entry of syscall `nr` (an exit_group), the digest of the
     /// process's writable memory (`digest::writable_memory_digest`): replay
