@@ -201,15 +201,21 @@ unsafe fn watch(
                 break;
             }
         }
-        let fd = libc::open(kill.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-        if fd >= 0 {
-            libc::write(fd, b"1".as_ptr().cast(), 1);
-            libc::close(fd);
-        }
-        // Kill by hand too (cgroup.kill is Linux 5.14+), then wait for the
-        // cgroup to be empty (dead tasks leave it) and remove it: at most 5 s.
+        // The kernel's cgroup.kill (Linux 5.14+) kills exactly the members,
+        // new forks included. Only without it are listed pids killed by
+        // hand: a pid read from cgroup.procs may be reaped and reused by
+        // another process (a replay's checkpoint, say) before the kill lands.
+        let by_kernel = kill_all_members(kill);
+        // Then wait for the cgroup to be empty (dead tasks leave it) and
+        // remove it: at most 5 s.
         for _ in 0..500 {
-            if !kill_listed(procs) && libc::rmdir(dir.as_ptr()) == 0 {
+            let listed = if by_kernel {
+                kill_all_members(kill);
+                false
+            } else {
+                kill_listed(procs)
+            };
+            if !listed && libc::rmdir(dir.as_ptr()) == 0 {
                 break;
             }
             let pause = libc::timespec {
@@ -219,6 +225,23 @@ unsafe fn watch(
             libc::nanosleep(&pause, std::ptr::null_mut());
         }
         libc::_exit(0)
+    }
+}
+
+/// Writes "1" to `cgroup.kill`; whether that worked.
+///
+/// # Safety
+/// Raw syscalls only (see [`watch`]).
+unsafe fn kill_all_members(kill: &CString) -> bool {
+    // SAFETY: raw syscalls on a C string made before the fork.
+    unsafe {
+        let fd = libc::open(kill.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+        if fd < 0 {
+            return false;
+        }
+        let written = libc::write(fd, b"1".as_ptr().cast(), 1) == 1;
+        libc::close(fd);
+        written
     }
 }
 
