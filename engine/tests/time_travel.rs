@@ -962,3 +962,64 @@ fn deep_arrivals_in_a_hot_loop_are_exact() {
         "{stats:?}"
     );
 }
+
+/// A breakpoint condition tested in the process: in longloop's third loop,
+/// which counts in a stack slot (`spins`, at rsp+8), `cont` with the
+/// condition `spins == 2,000,000` stops at the first arrival where it
+/// holds — the one before sees 1,999,999 — and reverse-continue with
+/// `spins == 1,000,000` goes back to where that holds.
+#[test]
+fn breakpoint_conditions_tested_in_the_process() {
+    use rewind_engine::finder::{Condition, FrameRegister};
+    use rewind_engine::session::{Position, Segment};
+    use rewind_engine::trace::{EventKind, TraceReader};
+    let dir = tempfile::tempdir().unwrap();
+    let trace = record_fixture(dir.path(), "longloop-O2", &[]);
+    let (index, interrupt) = TraceReader::open(&trace)
+        .unwrap()
+        .events()
+        .unwrap()
+        .map(|e| e.unwrap())
+        .enumerate()
+        .filter(|(_, e)| matches!(e.kind, EventKind::Interrupt { .. }))
+        .nth(2)
+        .expect("the recorder interrupts the third loop");
+    let pc = interrupt.regs.rip();
+    let spins = |s: &mut Session| {
+        let tid = s.current_tid();
+        let at = s.regs(tid).unwrap().rsp() + 8;
+        u64::from_le_bytes(s.read_memory(tid, at, 8).unwrap().try_into().unwrap())
+    };
+    let mut s = Session::open(&trace).unwrap();
+    s.run_to_event(index as u64 + 1).unwrap();
+    assert!(spins(&mut s) > 2_000_000, "spins is at rsp+8");
+    let condition = |value| Condition {
+        base: Some(FrameRegister::Rsp),
+        offset: 8,
+        size: 8,
+        value,
+        equal: true,
+    };
+    s.run_to_event(index as u64).unwrap();
+    s.add_breakpoint(pc);
+    s.set_breakpoint_condition(pc, Some(condition(2_000_000)));
+    let stop = s.cont().unwrap();
+    assert_eq!(stop.reason, StopReason::Breakpoint { addr: pc }, "{stop:?}");
+    assert_eq!(spins(&mut s), 2_000_000);
+    let Some(Segment::Arrive { count, .. }) = s.position().path.last().copied() else {
+        panic!("stopped at {}", s.position());
+    };
+    let before = Position::boundary(index as u64).then(Segment::Arrive {
+        pc,
+        count: count - 1,
+    });
+    let here = s.position().clone();
+    s.run_to_position(&before).unwrap();
+    assert_eq!(spins(&mut s), 1_999_999, "the arrival before the stop");
+    s.run_to_position(&here).unwrap();
+    s.set_breakpoint_condition(pc, Some(condition(1_000_000)));
+    let stop = s.reverse_cont().unwrap();
+    assert_eq!(stop.reason, StopReason::Breakpoint { addr: pc }, "{stop:?}");
+    assert_eq!(spins(&mut s), 1_000_000);
+    assert!(s.finder_stats().installed >= 1, "{:?}", s.finder_stats());
+}

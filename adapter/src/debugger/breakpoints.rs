@@ -23,7 +23,30 @@ impl Debugger {
         for &addr in wanted.difference(&self.installed) {
             self.session.add_breakpoint(addr);
         }
+        for &addr in &wanted {
+            let condition = if temporary.contains(&addr) {
+                None
+            } else {
+                self.in_process_condition(addr)
+            };
+            self.session.set_breakpoint_condition(addr, condition);
+        }
         self.installed = wanted;
+    }
+
+    /// The condition the engine may test for the breakpoint at `addr`: the
+    /// one user breakpoint there has a simple condition and neither a hit
+    /// condition nor a log message (those count or print every true hit).
+    fn in_process_condition(&self, addr: u64) -> Option<rewind_engine::finder::Condition> {
+        let [id] = self.breakpoints.at(addr)[..] else {
+            return None;
+        };
+        let b = self.breakpoints.user.get(&id)?;
+        if b.options.hit_condition.is_some() || b.options.log_message.is_some() {
+            return None;
+        }
+        let text = b.options.condition.as_deref()?;
+        super::fast_conditions::compile(&self.program, addr, text)
     }
 
     fn breakpoint_view(&self, id: i64) -> BreakpointView {

@@ -16,6 +16,7 @@ pub mod console;
 pub mod disasm;
 pub mod error;
 pub mod events;
+mod fast_conditions;
 mod frames;
 mod handles;
 pub mod hexfmt;

@@ -28,7 +28,7 @@ use crate::checkpoint::{inject_syscall, CheckpointError, StopWaiter};
 use crate::procmaps;
 use crate::tracee::{ProcMem, TraceeError};
 pub use site::{safe_to_step, Unpatchable};
-pub use stub::Want;
+pub use stub::{Condition, FrameRegister, Want};
 
 const PAGE: u64 = 4096;
 /// The stub's code page and its data page.
@@ -98,6 +98,8 @@ pub struct Finder {
     resume_at: u64,
     remaining_at: u64,
     arrivals_at: u64,
+    noted_at: u64,
+    noted_before_at: u64,
     want: Want,
 }
 
@@ -183,8 +185,15 @@ impl Finder {
             resume_at: stub.resume_at,
             remaining_at: stub.remaining_at,
             arrivals_at: stub.arrivals_at,
+            noted_at: stub.noted_at,
+            noted_before_at: stub.noted_before_at,
             want: *want,
         })
+    }
+
+    /// What it looks for.
+    pub fn want(&self) -> Want {
+        self.want
     }
 
     /// The patched address.
@@ -215,8 +224,19 @@ impl Finder {
     pub fn arrivals(&self) -> Result<u64, FinderError> {
         Ok(match self.want {
             Want::Arrival(n) => n - self.mem.read_u64(self.remaining_at)?,
-            Want::Registers { .. } => self.mem.read_u64(self.arrivals_at)?,
+            Want::Registers { .. } | Want::Condition(_) | Want::ArrivalNoting { .. } => {
+                self.mem.read_u64(self.arrivals_at)?
+            }
         })
+    }
+
+    /// For `Want::ArrivalNoting`: the last two arrivals (counted from the
+    /// install, 1 the first) where its condition held, latest first; 0: none.
+    pub fn noted(&self) -> Result<[u64; 2], FinderError> {
+        Ok([
+            self.mem.read_u64(self.noted_at)?,
+            self.mem.read_u64(self.noted_before_at)?,
+        ])
     }
 
     /// Whether `addr` is one of the bytes the jump replaced (no int3 may go there).

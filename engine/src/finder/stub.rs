@@ -15,6 +15,11 @@
 //!                      first 8 words from rsp, a `loop` over `lea`s; rcx = rax - wanted;
 //!                      jrcxz on ; jmp differs ; on: the same over the rest, from that
 //!                      total; rax, rdx, rsi restored; `differs:` restores them too)
+//!          (condition) the arrivals count as above; rcx = the integer at [rsp/rbp+d]
+//!                      or [addr] (zero-extended); rdx saved; rcx += -value; rdx restored
+//!                      (==) jrcxz hit ; jmp pass   (!=) jrcxz pass
+//!          (arrival noting) the arrivals count; the condition's test; where it holds,
+//!                      noted_before = noted, noted = arrivals; then the countdown as above
 //! hit:     mov rcx, [save_rcx] ; int3            ← a candidate: registers exactly as at the site
 //! pass:    mov rcx, [save_rcx]
 //! resume:  <the site's instruction, re-encoded here> ; jmp site+len
@@ -33,6 +38,16 @@ use crate::tracee::reg_index;
 pub enum Want {
     /// The `n`-th arrival from now (n ≥ 1).
     Arrival(u64),
+    /// An arrival where the condition holds.
+    Condition(Condition),
+    /// The `count`-th arrival from now, noting the last two arrivals on the
+    /// way where `condition` held.
+    ArrivalNoting {
+        /// Which arrival (≥ 1).
+        count: u64,
+        /// What is noted.
+        condition: Condition,
+    },
     /// An arrival where the 16 general registers are these (rip and rflags
     /// are the caller's to check) and, if given, the stack above rsp sums
     /// to this.
@@ -42,6 +57,59 @@ pub enum Want {
         /// The stack's sum.
         stack: Option<StackSum>,
     },
+}
+
+/// A breakpoint condition simple enough to test in the stub: an integer of
+/// `size` bytes (1, 2, 4 or 8) at `base + offset` (rsp or rbp; `None`: an
+/// absolute address) compared with `value` (its low `size` bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Condition {
+    /// The base register, by name: `"rsp"` or `"rbp"`; `None` for a fixed address.
+    pub base: Option<FrameRegister>,
+    /// Added to the base (or the address itself).
+    pub offset: i64,
+    /// Bytes compared.
+    pub size: u8,
+    /// The constant.
+    pub value: u64,
+    /// `==` (true) or `!=` (false).
+    pub equal: bool,
+}
+
+/// The registers a [`Condition`]'s memory may be addressed from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FrameRegister {
+    /// The stack pointer.
+    Rsp,
+    /// The frame pointer.
+    Rbp,
+}
+
+impl Condition {
+    /// The address it reads for a thread with registers `regs`.
+    pub fn address(&self, regs: &Regs) -> u64 {
+        match self.base {
+            Some(FrameRegister::Rsp) => regs.rsp().wrapping_add(self.offset as u64),
+            Some(FrameRegister::Rbp) => regs.0[reg_index("rbp")].wrapping_add(self.offset as u64),
+            None => self.offset as u64,
+        }
+    }
+
+    /// The constant masked to `size` bytes.
+    pub fn masked_value(&self) -> u64 {
+        match self.size {
+            8 => self.value,
+            n => self.value & ((1u64 << (8 * u32::from(n))) - 1),
+        }
+    }
+
+    /// Whether it holds for the `size` little-endian bytes read at its address.
+    pub fn holds(&self, bytes: &[u8]) -> bool {
+        let mut word = [0u8; 8];
+        let n = usize::from(self.size).min(8).min(bytes.len());
+        word[..n].copy_from_slice(&bytes[..n]);
+        (u64::from_le_bytes(word) == self.masked_value()) == self.equal
+    }
 }
 
 impl Want {
@@ -74,8 +142,12 @@ pub(super) struct Stub {
     pub resume_at: u64,
     /// The countdown of `Want::Arrival`.
     pub remaining_at: u64,
-    /// The count of arrivals of `Want::Registers`.
+    /// The count of arrivals of `Want::Registers` and the conditions.
     pub arrivals_at: u64,
+    /// The last arrival where `Want::ArrivalNoting`'s condition held (0: none).
+    pub noted_at: u64,
+    /// The one before it.
+    pub noted_before_at: u64,
 }
 
 /// Where the data begins, from the stub's start: on a page of its own, as
@@ -86,6 +158,11 @@ pub(super) const DATA_OFFSET: u64 = 4096;
 /// (two pages: code, then data).
 /// The error says why not (for the log: the caller falls back).
 pub(super) fn assemble(page: u64, site: &Instruction, want: &Want) -> Result<Stub, String> {
+    if let Want::Condition(c) | Want::ArrivalNoting { condition: c, .. } = want {
+        if c.base.is_some() && i32::try_from(c.offset).is_err() {
+            return Err(format!("condition offset {} beyond 32 bits", c.offset));
+        }
+    }
     // The code's length does not depend on where the data is: measure it,
     // then pad it so that the data begins on the second page.
     let (_, data_at) = assemble_padded(page, site, want, 0).map_err(|e| e.to_string())?;
@@ -105,6 +182,37 @@ pub(super) fn assemble(page: u64, site: &Instruction, want: &Want) -> Result<Stu
     Ok(stub)
 }
 
+/// Leaves rcx zero exactly when the integer `c` reads equals its value
+/// (rdx saved and restored in `save_rdx`; `minus_value` holds -value).
+fn condition_test(
+    a: &mut CodeAssembler,
+    c: &Condition,
+    minus_value: CodeLabel,
+    save_rdx: CodeLabel,
+) -> Result<(), IcedError> {
+    // `assemble` checked that a base's offset fits 32 bits.
+    let disp = i32::try_from(c.offset).unwrap_or(0);
+    let at = match c.base {
+        Some(FrameRegister::Rsp) => qword_ptr(rsp + disp),
+        Some(FrameRegister::Rbp) => qword_ptr(rbp + disp),
+        None => {
+            a.mov(rcx, c.offset as u64)?;
+            qword_ptr(rcx)
+        }
+    };
+    match c.size {
+        1 => a.movzx(ecx, byte_ptr(at))?,
+        2 => a.movzx(ecx, word_ptr(at))?,
+        4 => a.mov(ecx, dword_ptr(at))?,
+        _ => a.mov(rcx, at)?,
+    }
+    a.mov(qword_ptr(save_rdx), rdx)?;
+    a.mov(rdx, qword_ptr(minus_value))?;
+    a.lea(rcx, qword_ptr(rcx + rdx))?;
+    a.mov(rdx, qword_ptr(save_rdx))?;
+    Ok(())
+}
+
 fn assemble_padded(
     page: u64,
     site: &Instruction,
@@ -121,6 +229,9 @@ fn assemble_padded(
     let mut save_rsi = a.create_label();
     let mut minus_sum = a.create_label();
     let mut minus_near = a.create_label();
+    let mut minus_value = a.create_label();
+    let mut noted = a.create_label();
+    let mut noted_before = a.create_label();
     // Where a stack sum that differs restores rax, rdx, rsi before `pass`.
     let mut differs = a.create_label();
     let mut remaining = a.create_label();
@@ -136,6 +247,47 @@ fn assemble_padded(
             a.mov(qword_ptr(remaining), rcx)?;
             a.jrcxz(hit)?;
             a.jmp(pass)?;
+            a.set_label(&mut hit)?;
+        }
+        Want::ArrivalNoting { condition: c, .. } => {
+            a.mov(rcx, qword_ptr(arrivals))?;
+            a.lea(rcx, qword_ptr(rcx + 1))?;
+            a.mov(qword_ptr(arrivals), rcx)?;
+            condition_test(&mut a, c, minus_value, save_rdx)?;
+            let mut note = a.create_label();
+            let mut count = a.create_label();
+            if c.equal {
+                a.jrcxz(note)?;
+                a.jmp(count)?;
+            } else {
+                a.jrcxz(count)?;
+            }
+            a.set_label(&mut note)?;
+            a.mov(rcx, qword_ptr(noted))?;
+            a.mov(qword_ptr(noted_before), rcx)?;
+            a.mov(rcx, qword_ptr(arrivals))?;
+            a.mov(qword_ptr(noted), rcx)?;
+            a.set_label(&mut count)?;
+            let mut hit = a.create_label();
+            a.mov(rcx, qword_ptr(remaining))?;
+            a.lea(rcx, qword_ptr(rcx - 1))?;
+            a.mov(qword_ptr(remaining), rcx)?;
+            a.jrcxz(hit)?;
+            a.jmp(pass)?;
+            a.set_label(&mut hit)?;
+        }
+        Want::Condition(c) => {
+            a.mov(rcx, qword_ptr(arrivals))?;
+            a.lea(rcx, qword_ptr(rcx + 1))?;
+            a.mov(qword_ptr(arrivals), rcx)?;
+            condition_test(&mut a, c, minus_value, save_rdx)?;
+            let mut hit = a.create_label();
+            if c.equal {
+                a.jrcxz(hit)?;
+                a.jmp(pass)?;
+            } else {
+                a.jrcxz(pass)?;
+            }
             a.set_label(&mut hit)?;
         }
         Want::Registers { stack, .. } => {
@@ -213,9 +365,20 @@ fn assemble_padded(
     a.dq(&[0])?;
     a.set_label(&mut save_rsi)?;
     a.dq(&[0])?;
+    a.set_label(&mut minus_value)?;
+    a.dq(&[match want {
+        Want::Condition(c) | Want::ArrivalNoting { condition: c, .. } => {
+            c.masked_value().wrapping_neg()
+        }
+        _ => 0,
+    }])?;
+    a.set_label(&mut noted)?;
+    a.dq(&[0])?;
+    a.set_label(&mut noted_before)?;
+    a.dq(&[0])?;
     let stack = match want {
         Want::Registers { stack, .. } => *stack,
-        Want::Arrival(_) => None,
+        _ => None,
     };
     a.set_label(&mut minus_near)?;
     a.dq(&[stack.map_or(0, |s| s.near.wrapping_neg())])?;
@@ -224,14 +387,14 @@ fn assemble_padded(
     a.dq(&[stack.map_or(0, |s| s.sum.wrapping_neg())])?;
     a.set_label(&mut remaining)?;
     a.dq(&[match want {
-        Want::Arrival(n) => *n,
-        Want::Registers { .. } => 0,
+        Want::Arrival(n) | Want::ArrivalNoting { count: n, .. } => *n,
+        _ => 0,
     }])?;
     a.set_label(&mut arrivals)?;
     a.dq(&[0])?;
     let values = match want {
         Want::Registers { regs, .. } => *regs,
-        Want::Arrival(_) => [0; 16],
+        _ => [0; 16],
     };
     for (label, value) in minus.iter_mut().zip(values) {
         a.set_label(label)?;
@@ -244,6 +407,8 @@ fn assemble_padded(
         resume_at: out.label_ip(&resume)?,
         remaining_at: out.label_ip(&remaining)?,
         arrivals_at: out.label_ip(&arrivals)?,
+        noted_at: out.label_ip(&noted)?,
+        noted_before_at: out.label_ip(&noted_before)?,
         bytes: out.inner.code_buffer,
     };
     Ok((stub, data_at))

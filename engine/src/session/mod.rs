@@ -15,7 +15,7 @@ mod snapshots;
 mod traps;
 mod walk;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Arc;
@@ -24,6 +24,7 @@ use thiserror::Error;
 pub use position::{Position, Segment, WatchKind, WatchSpec};
 pub use snapshots::{CheckpointBudget, CheckpointStats};
 
+use crate::finder::Condition;
 use crate::replay::{NextRun, ReplayError, Replayer};
 use crate::trace::{Event, EventKind, OutputStream, Regs};
 use crate::tracee::{self, TraceeError};
@@ -189,6 +190,8 @@ pub struct Session {
     /// Whether the interval's thread has been resumed since its boundary.
     interval_started: bool,
     breakpoints: BTreeMap<u64, u64>,
+    /// Conditions of breakpoints (`set_breakpoint_condition`).
+    conditions: HashMap<u64, Condition>,
     watchpoints: Vec<WatchSpec>,
     /// Whether `cont` stops after file mappings and execs.
     stop_at_loads: bool,
@@ -230,6 +233,7 @@ impl Session {
             start_event: 1,
             interval_started: false,
             breakpoints: BTreeMap::new(),
+            conditions: HashMap::new(),
             watchpoints: Vec::new(),
             stop_at_loads: false,
             pause: PauseHandle::default(),
@@ -375,9 +379,24 @@ impl Session {
         self.breakpoints.entry(addr).or_insert(0);
     }
 
-    /// Removes the breakpoint at `addr`, if there is one.
+    /// Removes the breakpoint at `addr`, if there is one, and its condition.
     pub fn remove_breakpoint(&mut self, addr: u64) {
         self.breakpoints.remove(&addr);
+        self.conditions.remove(&addr);
+    }
+
+    /// Makes the breakpoint at `addr` stop movements only where `condition`
+    /// holds (`None`: always). Tested in the process by an in-process finder
+    /// where a movement can use one, else at each arrival.
+    pub fn set_breakpoint_condition(&mut self, addr: u64, condition: Option<Condition>) {
+        match condition {
+            Some(c) if self.breakpoints.contains_key(&addr) => {
+                self.conditions.insert(addr, c);
+            }
+            _ => {
+                self.conditions.remove(&addr);
+            }
+        }
     }
 
     /// How many times movements stopped at the breakpoint.

@@ -220,7 +220,7 @@ impl Session {
                 }
                 _ => {
                     let pc = self.pc()?;
-                    if self.breakpoints.contains_key(&pc) {
+                    if self.breakpoints.contains_key(&pc) && self.current_condition_holds(pc)? {
                         hits.push(Hit {
                             position: self.position.clone(),
                             kind: HitKind::Breakpoint(pc),

@@ -31,6 +31,9 @@ pub enum Trap {
         pc: u64,
         /// Arrivals there during the run, this one included.
         count: u64,
+        /// For a finder noting a condition: the last two arrivals of the
+        /// run where it held, latest first (0: none).
+        noted: [u64; 2],
     },
     /// A watchpoint (index into the armed list) triggered.
     Watch(usize),
@@ -255,11 +258,17 @@ impl Session {
         let count = finder
             .arrivals()
             .map_err(crate::replay::ReplayError::from)?;
+        let noted = match finder.want() {
+            Want::ArrivalNoting { .. } => {
+                finder.noted().map_err(crate::replay::ReplayError::from)?
+            }
+            _ => [0, 0],
+        };
         regs.0[Regs::RIP] = pc;
         tracee::set_regs(r.real, &regs)?;
         self.replayer.count_finder_candidate();
         self.replayer.remove_finder(finder, r.real)?;
-        Ok(Some(Trap::Arrived { pc, count }))
+        Ok(Some(Trap::Arrived { pc, count, noted }))
     }
 
     fn next_event_is_sigchld(&mut self) -> Result<bool, SessionError> {

@@ -109,7 +109,11 @@ impl Session {
         let mut streak = (0u64, 0u64);
         loop {
             let stepping = must_step || matches!(target, Target::Segment(Segment::Steps(_)));
-            let find = if stepping || !watches.is_empty() || streak.1 < ARRIVALS_BEFORE_FINDER {
+            let find = if stepping || !watches.is_empty() {
+                None
+            } else if let Some(c) = self.condition_to_find(observe, &int3s) {
+                Some(c)
+            } else if streak.1 < ARRIVALS_BEFORE_FINDER {
                 None
             } else {
                 self.finder_for(streak.0, target, &r, observe, &arrivals)?
@@ -124,17 +128,30 @@ impl Session {
                     return Err(SessionError::Paused);
                 }
                 Trap::Int3(at) => Some(at),
-                Trap::Arrived { pc, count } => {
+                Trap::Arrived { pc, count, noted } => {
                     // The finder passed over all but the last (counted below).
                     let seen = arrivals.entry(pc).or_insert(0);
-                    let first_passed = *seen + 1;
+                    let before = *seen;
                     *seen += count - 1;
                     let last_passed = *seen;
                     if observe == Observe::Record && self.breakpoints.contains_key(&pc) {
                         // Hits the finder counted without a stop: a scan
                         // only ever wants the latest ones (reverse-continue
-                        // the last before where it stands).
-                        for k in first_passed.max(last_passed.saturating_sub(1))..=last_passed {
+                        // the last before where it stands). With a
+                        // condition, the ones it noted where it held.
+                        let passed: Vec<u64> = if self.conditions.contains_key(&pc) {
+                            let mut v: Vec<u64> = noted
+                                .iter()
+                                .filter(|&&n| n != 0 && n < count)
+                                .map(|n| before + n)
+                                .collect();
+                            v.sort_unstable();
+                            v
+                        } else {
+                            ((before + 1).max(last_passed.saturating_sub(1))..=last_passed)
+                                .collect()
+                        };
+                        for k in passed {
                             hits.push(Hit {
                                 position: base.then(Segment::Arrive { pc, count: k }),
                                 kind: HitKind::Breakpoint(pc),
@@ -216,7 +233,11 @@ impl Session {
                     return self.interval_ended(&r, Stop::Signal(libc::SIGTRAP), target, &base);
                 }
                 let completes_steps = target == Target::Segment(Segment::Steps(steps));
-                if watching && self.breakpoints.contains_key(&at) && !completes_steps {
+                if watching
+                    && self.breakpoints.contains_key(&at)
+                    && !completes_steps
+                    && self.condition_holds(r.real, r.tgid, at)?
+                {
                     let position = match target {
                         Target::Segment(Segment::Steps(_)) => base.then(Segment::Steps(steps)),
                         _ => base.then(Segment::Arrive { pc: at, count }),
@@ -256,6 +277,41 @@ impl Session {
         }
     }
 
+    /// A conditional breakpoint a movement stops at, tested in the process:
+    /// the first among `int3s` (one finder per run).
+    fn condition_to_find(&self, observe: Observe, int3s: &[u64]) -> Option<(u64, Want)> {
+        if observe != Observe::First {
+            return None;
+        }
+        int3s
+            .iter()
+            .find_map(|pc| self.conditions.get(pc).map(|c| (*pc, Want::Condition(*c))))
+    }
+
+    /// Whether the breakpoint at `pc` stops the runner (`real` of process
+    /// `tgid`, standing there): it has no condition, or it holds.
+    fn condition_holds(&mut self, real: i32, tgid: i32, pc: u64) -> Result<bool, SessionError> {
+        let Some(c) = self.conditions.get(&pc).copied() else {
+            return Ok(true);
+        };
+        let regs = crate::tracee::get_regs(real)?;
+        let mem = self.replayer.memory(tgid)?;
+        // Unreadable memory: the condition cannot be tested, so it stops
+        // (the adapter says why).
+        Ok(match mem.read(c.address(&regs), usize::from(c.size)) {
+            Ok(bytes) => c.holds(&bytes),
+            Err(_) => true,
+        })
+    }
+
+    /// [`Session::condition_holds`] for the thread that runs now, standing at `pc`.
+    pub(super) fn current_condition_holds(&mut self, pc: u64) -> Result<bool, SessionError> {
+        match self.runner()? {
+            Some(r) => self.condition_holds(r.real, r.tgid, pc),
+            None => Ok(true),
+        }
+    }
+
     /// What a finder at `pc` looks for in this walk, if one may replace the
     /// int3 there: the target arrival, or the interval's end (a recorded
     /// interruption, by its registers). At a user breakpoint being observed
@@ -279,7 +335,15 @@ impl Session {
         if let Target::Segment(Segment::Arrive { pc: at, count }) = target {
             let seen = arrivals.get(&at).copied().unwrap_or(0);
             if at == pc && count > seen {
-                return Ok(Some((pc, Want::Arrival(count - seen))));
+                let want = match self.conditions.get(&pc) {
+                    // A scan's hits are where the condition holds.
+                    Some(c) if counts_hits => Want::ArrivalNoting {
+                        count: count - seen,
+                        condition: *c,
+                    },
+                    _ => Want::Arrival(count - seen),
+                };
+                return Ok(Some((pc, want)));
             }
         }
         if r.end == (crate::replay::RunEnd::Interrupt { pc }) {
@@ -345,7 +409,7 @@ impl Session {
         if let Some(r) = self.runner()? {
             if !self.replayer.has_pending_signal(r.tid) {
                 let pc = self.runner_pc(&r)?;
-                if self.breakpoints.contains_key(&pc) {
+                if self.breakpoints.contains_key(&pc) && self.condition_holds(r.real, r.tgid, pc)? {
                     hits.push(Hit {
                         position: self.position.clone(),
                         kind: HitKind::Breakpoint(pc),
