@@ -116,7 +116,14 @@ impl Replayer {
             self.finder_stats.candidates += 1;
             regs.0[Regs::RIP] = finder.site();
             tracee::set_regs(real, &regs)?;
-            if self.at_point(event, &regs, fpregs, digest, Some(finder.page()))? {
+            let found = self.at_point(event, &regs, fpregs, digest, Some(finder.page()))?;
+            debug!(
+                pc = finder.site(),
+                found,
+                differ = ?tracee::regs_diff(&event.regs, &regs),
+                "a finder's candidate"
+            );
+            if found {
                 return Ok(finder.remove(real, &mut self.stash)?);
             }
             regs.0[Regs::RIP] = finder.resume_at();
