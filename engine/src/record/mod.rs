@@ -7,6 +7,7 @@ mod exec_image;
 mod exit_check;
 mod file_id;
 mod hidden_modes;
+mod leftovers;
 mod patchable_point;
 mod signals;
 mod slice;
@@ -371,6 +372,9 @@ impl Recorder {
             if self.last_flush.elapsed() >= FLUSH_INTERVAL {
                 self.writer.flush()?;
                 self.last_flush = Instant::now();
+            }
+            if self.root_exit.is_some() && !self.threads.is_empty() && !cancelled {
+                self.end_leftovers()?;
             }
         }
         self.alarm.disarm();
