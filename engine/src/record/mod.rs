@@ -358,11 +358,18 @@ impl Recorder {
             self.alarm.arm(TICK);
             match tracee::wait_any_until_alarm(&self.alarm)? {
                 Some(w) => {
-                    if Some(w.tid) == self.current {
-                        self.slice_cpu_start = None;
-                    }
+                    // A slice is the CPU time since the thread's last event:
+                    // a stop that records nothing (an asynchronous signal
+                    // deferred, an ignored group-stop) does not start a new
+                    // one, or signals arriving faster than a slice would
+                    // keep a thread that makes no event from ever being
+                    // interrupted to take them.
+                    let before = (self.current, self.writer.event_count());
                     let handled = self.handle(w);
                     self.unless_killed(handled)?;
+                    if (self.current, self.writer.event_count()) != before {
+                        self.slice_cpu_start = None;
+                    }
                 }
                 None => {
                     let checked = self.check_slice();
