@@ -8,6 +8,7 @@ mod exit_check;
 mod file_id;
 mod hidden_modes;
 mod leftovers;
+mod namespaces;
 mod patchable_point;
 mod signals;
 mod slice;
@@ -82,6 +83,18 @@ pub enum RecordError {
         path: String,
         /// What it is.
         kind: &'static str,
+    },
+    /// The program would create or join a PID namespace.
+    #[error(
+        "recording stopped: the program called {how}, which puts processes in a new PID \
+         namespace; rewind cannot record that yet: their process and thread ids would not \
+         be the ones the recorder sees, so replay could not match them. Record from inside \
+         a PID namespace instead (for example `unshare --pid --fork --mount-proc rewind \
+         record ...`) with a program that creates none of its own"
+    )]
+    PidNamespace {
+        /// The syscall, as `unshare(CLONE_NEWPID)`.
+        how: &'static str,
     },
     /// The recorder met a state it cannot handle (a bug, or /proc not answering).
     #[error("recording stopped: {0}")]
@@ -628,6 +641,7 @@ impl Recorder {
             tracee::resume(tid, Resume::Syscall, 0)?;
             return Ok(());
         }
+        self.refuse_new_pid_namespace(tid, &entry)?;
         match desc.disposition {
             Disposition::Unsupported => {
                 return Err(RecordError::UnsupportedSyscall {
