@@ -84,6 +84,20 @@ pub enum RecordError {
         /// What it is.
         kind: &'static str,
     },
+    /// The program mapped a file larger than [`MAX_MAPPED_FILE`].
+    #[error(
+        "recording stopped: the program mapped {path}, a file of {size} bytes; rewind copies \
+         each mapped file into the trace (and replay keeps a copy of one mapped shared in \
+         memory), which it cannot do for files larger than {} bytes. Make the program map a \
+         smaller file, or anonymous memory",
+        MAX_MAPPED_FILE
+    )]
+    MappedFileTooLarge {
+        /// The file mapped.
+        path: String,
+        /// Its size (sparse files included: their holes are read as zeros).
+        size: u64,
+    },
     /// The program would create or join a PID namespace.
     #[error(
         "recording stopped: the program called {how}, which puts processes in a new PID \
@@ -157,6 +171,12 @@ impl RecordSummary {
         }
     }
 }
+
+/// The largest file a recording maps (4 GiB): its copy is read whole when it
+/// is made and checked, and replay reads a shared one's whole copy into
+/// memory, so a larger one (a sparse terabyte memfd) would stall recording
+/// or replay instead of recording it.
+pub(crate) const MAX_MAPPED_FILE: u64 = 4 << 30;
 
 /// After this many consecutive events of one thread, another ready thread
 /// gets its turn (fairness; switching only happens at events).
