@@ -175,7 +175,7 @@ impl Finder {
         let rel = page.wrapping_sub(pc + site::JUMP_LEN as u64) as i64 as i32;
         jump[1..5].copy_from_slice(&rel.to_le_bytes());
         mem.write(pc, &jump)?;
-        debug!(pc, page, ?want, insn = %insn, bytes = ?original, "finder installed");
+        debug!(pc, page, ?want, mnemonic = ?insn.mnemonic(), bytes = ?original, "finder installed");
         Ok(Finder {
             mem,
             site: pc,
