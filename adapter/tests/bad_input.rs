@@ -455,47 +455,6 @@ fn unsupported_syscall_stops_recording_naming_it() {
     assert_eq!(rep.stdout_text(), expected);
 }
 
-/// A new PID namespace is refused at the unshare, promptly, with an error that
-/// names it and says what to do; what came before replays.
-#[test]
-fn new_pid_namespace_stops_recording_naming_it() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (out, trace) = record(tmp.path(), &[&fixture_arg("pid_namespace")], b"");
-    assert_fails_naming(
-        &out,
-        &[
-            "unshare(CLONE_NEWPID)",
-            "PID namespace",
-            "unshare --pid --fork",
-        ],
-    );
-    assert_eq!(
-        out.stdout_text(),
-        "before unshare\n",
-        "the program must not go on"
-    );
-    let rep = replay_check(&trace);
-    assert_eq!(rep.code, Some(0), "{}", rep.stderr_text());
-    assert_eq!(rep.stdout_text(), "before unshare\n");
-}
-
-/// A mapped file too large to copy (a sparse 8 GiB memfd) stops the recording
-/// at once, naming it and its size, instead of reading gigabytes of zeros.
-#[test]
-fn huge_mapped_file_stops_recording_naming_it() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (out, _) = record(tmp.path(), &[&fixture_arg("huge_mapping")], b"");
-    assert_fails_naming(
-        &out,
-        &[
-            "/memfd:huge",
-            "a file of 8589934592 bytes",
-            "larger than 4294967296",
-        ],
-    );
-    assert_eq!(out.stdout_text(), "before the mapping\n");
-}
-
 /// A trace holds copies of what the program mapped: it replays after the
 /// program is deleted.
 #[test]

@@ -80,13 +80,4 @@ fixture_tests! {
     // the replay re-emits them in the order they reached the pipe.
     fork_tree_50_children: "forktree", &["50"], b"", 0, "parent: 50 children, 0 failed";
     threads_writing_one_pipe: "pipe_writers", &[], b"", 0, "writer 3 line 199";
-    // The first process exits while its daemon sleeps for ten minutes: the
-    // recording ends with the first process (well within the test's limit),
-    // and the daemon's line is recorded and replayed.
-    daemon_outlives_the_first_process: "daemon", &[], b"", 0,
-        "daemon: new session ok\nparent: middle process exit_status=0\n\
-         parent: daemon is up, exiting without waiting for it\n";
-    // Timer signals faster than a time slice while the thread makes no event.
-    timer_signals_faster_than_a_slice: "timer_spin", &[], b"", 0,
-        "handled at least 100 timer signals";
 }

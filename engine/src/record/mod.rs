@@ -7,8 +7,6 @@ mod exec_image;
 mod exit_check;
 mod file_id;
 mod hidden_modes;
-mod leftovers;
-mod namespaces;
 mod patchable_point;
 mod signals;
 mod slice;
@@ -84,32 +82,6 @@ pub enum RecordError {
         /// What it is.
         kind: &'static str,
     },
-    /// The program mapped a file larger than [`MAX_MAPPED_FILE`].
-    #[error(
-        "recording stopped: the program mapped {path}, a file of {size} bytes; rewind copies \
-         each mapped file into the trace (and replay keeps a copy of one mapped shared in \
-         memory), which it cannot do for files larger than {} bytes. Make the program map a \
-         smaller file, or anonymous memory",
-        MAX_MAPPED_FILE
-    )]
-    MappedFileTooLarge {
-        /// The file mapped.
-        path: String,
-        /// Its size (sparse files included: their holes are read as zeros).
-        size: u64,
-    },
-    /// The program would create or join a PID namespace.
-    #[error(
-        "recording stopped: the program called {how}, which puts processes in a new PID \
-         namespace; rewind cannot record that yet: their process and thread ids would not \
-         be the ones the recorder sees, so replay could not match them. Record from inside \
-         a PID namespace instead (for example `unshare --pid --fork --mount-proc rewind \
-         record ...`) with a program that creates none of its own"
-    )]
-    PidNamespace {
-        /// The syscall, as `unshare(CLONE_NEWPID)`.
-        how: &'static str,
-    },
     /// The recorder met a state it cannot handle (a bug, or /proc not answering).
     #[error("recording stopped: {0}")]
     Internal(String),
@@ -171,12 +143,6 @@ impl RecordSummary {
         }
     }
 }
-
-/// The largest file a recording maps (4 GiB): its copy is read whole when it
-/// is made and checked, and replay reads a shared one's whole copy into
-/// memory, so a larger one (a sparse terabyte memfd) would stall recording
-/// or replay instead of recording it.
-pub(crate) const MAX_MAPPED_FILE: u64 = 4 << 30;
 
 /// After this many consecutive events of one thread, another ready thread
 /// gets its turn (fairness; switching only happens at events).
@@ -391,18 +357,11 @@ impl Recorder {
             self.alarm.arm(TICK);
             match tracee::wait_any_until_alarm(&self.alarm)? {
                 Some(w) => {
-                    // A slice is the CPU time since the thread's last event:
-                    // a stop that records nothing (an asynchronous signal
-                    // deferred, an ignored group-stop) does not start a new
-                    // one, or signals arriving faster than a slice would
-                    // keep a thread that makes no event from ever being
-                    // interrupted to take them.
-                    let before = (self.current, self.writer.event_count());
-                    let handled = self.handle(w);
-                    self.unless_killed(handled)?;
-                    if (self.current, self.writer.event_count()) != before {
+                    if Some(w.tid) == self.current {
                         self.slice_cpu_start = None;
                     }
+                    let handled = self.handle(w);
+                    self.unless_killed(handled)?;
                 }
                 None => {
                     let checked = self.check_slice();
@@ -412,9 +371,6 @@ impl Recorder {
             if self.last_flush.elapsed() >= FLUSH_INTERVAL {
                 self.writer.flush()?;
                 self.last_flush = Instant::now();
-            }
-            if self.root_exit.is_some() && !self.threads.is_empty() && !cancelled {
-                self.end_leftovers()?;
             }
         }
         self.alarm.disarm();
@@ -661,7 +617,6 @@ impl Recorder {
             tracee::resume(tid, Resume::Syscall, 0)?;
             return Ok(());
         }
-        self.refuse_new_pid_namespace(tid, &entry)?;
         match desc.disposition {
             Disposition::Unsupported => {
                 return Err(RecordError::UnsupportedSyscall {

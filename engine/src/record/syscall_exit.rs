@@ -160,13 +160,6 @@ impl Recorder {
         let display = std::fs::read_link(&via_proc)
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_else(|_| format!("fd{fd}"));
-        let size = std::fs::metadata(&via_proc).map_or(0, |m| m.len());
-        if size > super::MAX_MAPPED_FILE {
-            return Err(RecordError::MappedFileTooLarge {
-                path: display,
-                size,
-            });
-        }
         let file = self
             .writer
             .copy_file(std::path::Path::new(&via_proc), &display)?;
