@@ -877,6 +877,25 @@ fn reverse_step_to_an_event_right_after_the_first_instruction() {
     }
 }
 
+/// The index and event of the `n`-th interruption (from 0) in the trace;
+/// `what` names the loop it must be in.
+fn nth_interruption(
+    trace: &std::path::Path,
+    n: usize,
+    what: &str,
+) -> (usize, rewind_engine::trace::Event) {
+    use rewind_engine::trace::{EventKind, TraceReader};
+    TraceReader::open(trace)
+        .unwrap()
+        .events()
+        .unwrap()
+        .map(|e| e.unwrap())
+        .enumerate()
+        .filter(|(_, e)| matches!(e.kind, EventKind::Interrupt { .. }))
+        .nth(n)
+        .unwrap_or_else(|| panic!("the recorder interrupts {what}"))
+}
+
 /// Arrivals deep in a hot loop, found by an in-process finder, are exact:
 /// at the n-th arrival at an instruction of longloop's first loop, the
 /// loop's counter register is (n-1)·0x1000000 past its value at the first
@@ -887,17 +906,9 @@ fn reverse_step_to_an_event_right_after_the_first_instruction() {
 #[test]
 fn deep_arrivals_in_a_hot_loop_are_exact() {
     use rewind_engine::session::{Position, Segment};
-    use rewind_engine::trace::{EventKind, TraceReader};
     let dir = tempfile::tempdir().unwrap();
     let trace = record_fixture(dir.path(), "longloop-O2", &[]);
-    let (index, interrupt) = TraceReader::open(&trace)
-        .unwrap()
-        .events()
-        .unwrap()
-        .map(|e| e.unwrap())
-        .enumerate()
-        .find(|(_, e)| matches!(e.kind, EventKind::Interrupt { .. }))
-        .expect("the recorder interrupts the first loop");
+    let (index, interrupt) = nth_interruption(&trace, 0, "the first loop");
     let pc = interrupt.regs.rip();
     let mut s = Session::open(&trace).unwrap();
     let arrival = |n| Position::boundary(index as u64).then(Segment::Arrive { pc, count: n });
@@ -972,18 +983,9 @@ fn deep_arrivals_in_a_hot_loop_are_exact() {
 fn breakpoint_conditions_tested_in_the_process() {
     use rewind_engine::finder::{Condition, FrameRegister};
     use rewind_engine::session::{Position, Segment};
-    use rewind_engine::trace::{EventKind, TraceReader};
     let dir = tempfile::tempdir().unwrap();
     let trace = record_fixture(dir.path(), "longloop-O2", &[]);
-    let (index, interrupt) = TraceReader::open(&trace)
-        .unwrap()
-        .events()
-        .unwrap()
-        .map(|e| e.unwrap())
-        .enumerate()
-        .filter(|(_, e)| matches!(e.kind, EventKind::Interrupt { .. }))
-        .nth(2)
-        .expect("the recorder interrupts the third loop");
+    let (index, interrupt) = nth_interruption(&trace, 2, "the third loop");
     let pc = interrupt.regs.rip();
     let spins = |s: &mut Session| {
         let tid = s.current_tid();

@@ -182,6 +182,29 @@ pub(super) fn assemble(page: u64, site: &Instruction, want: &Want) -> Result<Stu
     Ok(stub)
 }
 
+/// Adds one to the stub's count of arrivals (rcx is scratch).
+fn count_arrival(a: &mut CodeAssembler, arrivals: CodeLabel) -> Result<(), IcedError> {
+    a.mov(rcx, qword_ptr(arrivals))?;
+    a.lea(rcx, qword_ptr(rcx + 1))?;
+    a.mov(qword_ptr(arrivals), rcx)
+}
+
+/// Counts `remaining` down and goes on to `pass` unless it reached zero (rcx
+/// is scratch); falls through at the wanted arrival.
+fn count_down(
+    a: &mut CodeAssembler,
+    remaining: CodeLabel,
+    pass: CodeLabel,
+) -> Result<(), IcedError> {
+    let mut hit = a.create_label();
+    a.mov(rcx, qword_ptr(remaining))?;
+    a.lea(rcx, qword_ptr(rcx - 1))?;
+    a.mov(qword_ptr(remaining), rcx)?;
+    a.jrcxz(hit)?;
+    a.jmp(pass)?;
+    a.set_label(&mut hit)
+}
+
 /// Leaves rcx zero exactly when the integer `c` reads equals its value
 /// (rdx saved and restored in `save_rdx`; `minus_value` holds -value).
 fn condition_test(
@@ -241,18 +264,10 @@ fn assemble_padded(
     a.mov(qword_ptr(save_rcx), rcx)?;
     match want {
         Want::Arrival(_) => {
-            let mut hit = a.create_label();
-            a.mov(rcx, qword_ptr(remaining))?;
-            a.lea(rcx, qword_ptr(rcx - 1))?;
-            a.mov(qword_ptr(remaining), rcx)?;
-            a.jrcxz(hit)?;
-            a.jmp(pass)?;
-            a.set_label(&mut hit)?;
+            count_down(&mut a, remaining, pass)?;
         }
         Want::ArrivalNoting { condition: c, .. } => {
-            a.mov(rcx, qword_ptr(arrivals))?;
-            a.lea(rcx, qword_ptr(rcx + 1))?;
-            a.mov(qword_ptr(arrivals), rcx)?;
+            count_arrival(&mut a, arrivals)?;
             condition_test(&mut a, c, minus_value, save_rdx)?;
             let mut note = a.create_label();
             let mut count = a.create_label();
@@ -268,18 +283,10 @@ fn assemble_padded(
             a.mov(rcx, qword_ptr(arrivals))?;
             a.mov(qword_ptr(noted), rcx)?;
             a.set_label(&mut count)?;
-            let mut hit = a.create_label();
-            a.mov(rcx, qword_ptr(remaining))?;
-            a.lea(rcx, qword_ptr(rcx - 1))?;
-            a.mov(qword_ptr(remaining), rcx)?;
-            a.jrcxz(hit)?;
-            a.jmp(pass)?;
-            a.set_label(&mut hit)?;
+            count_down(&mut a, remaining, pass)?;
         }
         Want::Condition(c) => {
-            a.mov(rcx, qword_ptr(arrivals))?;
-            a.lea(rcx, qword_ptr(rcx + 1))?;
-            a.mov(qword_ptr(arrivals), rcx)?;
+            count_arrival(&mut a, arrivals)?;
             condition_test(&mut a, c, minus_value, save_rdx)?;
             let mut hit = a.create_label();
             if c.equal {
@@ -291,9 +298,7 @@ fn assemble_padded(
             a.set_label(&mut hit)?;
         }
         Want::Registers { stack, .. } => {
-            a.mov(rcx, qword_ptr(arrivals))?;
-            a.lea(rcx, qword_ptr(rcx + 1))?;
-            a.mov(qword_ptr(arrivals), rcx)?;
+            count_arrival(&mut a, arrivals)?;
             let order = [
                 rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp, r8, r9, r10, r11, r12, r13, r14, r15,
             ];
