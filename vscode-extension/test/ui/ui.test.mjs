@@ -266,10 +266,27 @@ describe('the rewind extension in VS Code (code-server + Chromium)', () => {
         console.log(`screenshot: ${file}`);
     }
 
+    /**
+     * Clicks the middle of the element `selector` names, found and measured in one page
+     * evaluation: VS Code re-renders the sidebar while it settles, so an element handle
+     * taken a moment earlier may be detached by the time it is clicked ("Node is
+     * detached from document"); a point on the screen is not.
+     */
+    async function clickSelector(what, selector) {
+        const point = await waitFor(`${what} (${selector}) on the screen`, UI_MS, (s) => {
+            const element = document.querySelector(s);
+            const box = element?.getBoundingClientRect();
+            return box && box.width > 0 && box.height > 0 ? { x: box.x + box.width / 2, y: box.y + box.height / 2 } : undefined;
+        }, selector);
+        await page.mouse.click(point.x, point.y);
+    }
+
     async function clickToolbar(label) {
-        await waitFor(`the debug toolbar's "${label}" button to be enabled`, STOP_MS, (l) => !!window.__rewindUi.toolbarButton(l), label);
-        const button = await page.evaluateHandle((l) => window.__rewindUi.toolbarButton(l), label);
-        await button.asElement().click();
+        const point = await waitFor(`the debug toolbar's "${label}" button to be enabled`, STOP_MS, (l) => {
+            const box = window.__rewindUi.toolbarButton(l)?.getBoundingClientRect();
+            return box && box.width > 0 && box.height > 0 ? { x: box.x + box.width / 2, y: box.y + box.height / 2 } : undefined;
+        }, label);
+        await page.mouse.click(point.x, point.y);
     }
 
     /**
@@ -572,7 +589,7 @@ describe('the rewind extension in VS Code (code-server + Chromium)', () => {
             document.querySelector('.explorer-folders-view .monaco-list-row[aria-label="loop.c"]'),
         );
         await screenshot('workspace');
-        await page.click('.explorer-folders-view .monaco-list-row[aria-label="loop.c"]');
+        await clickSelector('the Explorer row of loop.c', '.explorer-folders-view .monaco-list-row[aria-label="loop.c"]');
         const target = line('point_x');
         const point = await waitFor(`loop.c's line ${target} in the editor, with a glyph margin`, UI_MS, (l) => {
             return window.__rewindUi.activeTab() === 'loop.c' && window.__rewindUi.glyphMarginPoint(l);
@@ -593,12 +610,12 @@ describe('the rewind extension in VS Code (code-server + Chromium)', () => {
     });
 
     step('starts the launch configuration from the Run and Debug view: stops at the breakpoint', async () => {
-        await page.click('.activitybar a[aria-label^="Run and Debug"]');
+        await clickSelector('the Run and Debug activity', '.activitybar a[aria-label^="Run and Debug"]');
         await waitFor('the Run and Debug view to offer "rewind: loop"', UI_MS, () => {
             const select = document.querySelector('.part.sidebar select[aria-label="Debug Launch Configurations"]');
             return select && select.selectedOptions[0]?.textContent === 'rewind: loop';
         });
-        await page.click('.part.sidebar .codicon-debug-start');
+        await clickSelector('the Run and Debug view\'s start button', '.part.sidebar .codicon-debug-start');
         await checkStop('the first stop', LAUNCH_MS, { line: line('point_x'), fn: 'main', vars: { i: '0' } }, 'Breakpoint', undefined, 'stopped-at-breakpoint');
     });
 
