@@ -402,19 +402,13 @@ impl Recorder {
                 continue;
             }
             match &t.state {
-                TState::Ready { .. } | TState::SyscallRecorded | TState::VforkDone(_) => {}
+                TState::Ready { .. } | TState::SyscallRecorded => {}
                 _ => continue,
             }
             self.current = Some(tid);
             self.slice_events = 0;
-            if matches!(t.state, TState::SyscallRecorded | TState::VforkDone(_)) {
-                let state = std::mem::replace(
-                    &mut self.thread_mut(tid)?.state,
-                    TState::Ready { signal: 0 },
-                );
-                if let TState::VforkDone(event) = state {
-                    self.emit(*event)?;
-                }
+            if matches!(t.state, TState::SyscallRecorded) {
+                self.thread_mut(tid)?.state = TState::Ready { signal: 0 };
                 self.after_syscall_event(tid)?;
                 return Ok(());
             }
@@ -446,7 +440,6 @@ impl Recorder {
                     t.state,
                     TState::Ready { .. }
                         | TState::SyscallRecorded
-                        | TState::VforkDone(_)
                         | TState::InSyscall { .. }
                         | TState::WaitingToWrite { .. }
                         | TState::Fresh
@@ -688,19 +681,6 @@ impl Recorder {
         let group = entry.nr as i64 == libc::SYS_exit_group;
         if group {
             self.check_memory_at_exit(tid, &entry)?;
-            // A vfork of another thread that completed before this one is part
-            // of the recording even though that thread never runs again.
-            let done: Vec<i32> = self
-                .threads
-                .values()
-                .filter(|t| {
-                    t.tgid == tgid && t.tid != tid && matches!(t.state, TState::VforkDone(_))
-                })
-                .map(|t| t.tid)
-                .collect();
-            for other in done {
-                self.thread_killed(other)?;
-            }
         }
         self.emit(Event {
             tid,
@@ -754,10 +734,6 @@ impl Recorder {
         self.note_seccomp_mode(tid, &entry, exit_regs.rax() as i64);
         let event = self.complete_syscall(tid, &entry, &exit_regs)?;
         self.thread_mut(tid)?.last_stop_regs = Some(exit_regs);
-        if blocking && self.clone_flags(tid, &entry)? & libc::CLONE_VFORK as u64 != 0 {
-            self.thread_mut(tid)?.state = TState::VforkDone(Box::new(event));
-            return Ok(());
-        }
         self.emit(event)?;
         if blocking {
             self.thread_mut(tid)?.state = TState::SyscallRecorded;
@@ -785,10 +761,7 @@ impl Recorder {
             t.tid != tid
                 && t.born
                 && t.initial_stop_seen
-                && matches!(
-                    t.state,
-                    TState::Ready { .. } | TState::SyscallRecorded | TState::VforkDone(_)
-                )
+                && matches!(t.state, TState::Ready { .. } | TState::SyscallRecorded)
         })
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 
 use super::file_id::FileId;
-use crate::trace::{Event, Regs};
+use crate::trace::Regs;
 
 /// A syscall as seen at its entry stop.
 #[derive(Clone, Debug)]
@@ -33,10 +33,6 @@ pub enum TState {
     /// interruption's digest: `in_flight.rs`), and the thread goes on
     /// (deferred signals first) when it is next scheduled.
     SyscallRecorded,
-    /// A vfork completed: its event is recorded when the parent is next
-    /// scheduled, after the child's exec or exit that released it (replay
-    /// runs the child to that point first).
-    VforkDone(Box<Event>),
     /// Exiting or killed: never scheduled again.
     Dying,
 }

@@ -37,10 +37,7 @@ impl Recorder {
     /// and schedule it no more.
     pub(super) fn thread_killed(&mut self, tid: i32) -> Result<(), RecordError> {
         let t = self.threads.get_mut(&tid).expect("a known thread");
-        if let TState::VforkDone(event) = std::mem::replace(&mut t.state, TState::Dying) {
-            // The vfork finished in the kernel: the trace must hold it.
-            self.emit(*event)?;
-        }
+        t.state = TState::Dying;
         if self.current == Some(tid) {
             self.current = None;
         }
