@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 
 use super::file_id::FileId;
-use crate::trace::Regs;
+use crate::trace::{Event, Regs};
 
 /// A syscall as seen at its entry stop.
 #[derive(Clone, Debug)]
@@ -28,11 +28,9 @@ pub enum TState {
     /// another thread's write to is in flight: enters it when that one's
     /// event is recorded (see `write_order`).
     WaitingToWrite { entry: Box<Entry>, file: FileId },
-    /// A blocking syscall completed while other threads ran: its event is
-    /// recorded at once (its output is in memory already, before the next
-    /// interruption's digest: `in_flight.rs`), and the thread goes on
-    /// (deferred signals first) when it is next scheduled.
-    SyscallRecorded,
+    /// A blocking syscall completed; its event is recorded when the thread
+    /// is next scheduled.
+    SyscallDone(Box<Event>),
     /// Exiting or killed: never scheduled again.
     Dying,
 }

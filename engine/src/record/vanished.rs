@@ -37,7 +37,11 @@ impl Recorder {
     /// and schedule it no more.
     pub(super) fn thread_killed(&mut self, tid: i32) -> Result<(), RecordError> {
         let t = self.threads.get_mut(&tid).expect("a known thread");
-        t.state = TState::Dying;
+        if let TState::SyscallDone(event) = std::mem::replace(&mut t.state, TState::Dying) {
+            // The syscall finished in the kernel (its output may be out):
+            // the trace must hold it.
+            self.emit(*event)?;
+        }
         if self.current == Some(tid) {
             self.current = None;
         }
