@@ -80,4 +80,9 @@ fixture_tests! {
     // the replay re-emits them in the order they reached the pipe.
     fork_tree_50_children: "forktree", &["50"], b"", 0, "parent: 50 children, 0 failed";
     threads_writing_one_pipe: "pipe_writers", &[], b"", 0, "writer 3 line 199";
+    // A thread's blocking read completes in the kernel while another thread
+    // runs and is interrupted: the read's exit is recorded before any
+    // interruption whose memory digest holds its bytes.
+    read_in_flight_while_interrupted: "inflight_read", &[], b"", 0, "reader done";
+    read_in_flight_while_interrupted_o2: "inflight_read-O2", &[], b"", 0, "reader done";
 }

@@ -93,6 +93,11 @@ PROGRAMS = {
     "spin-threads": ([str(FIXTURES / "spin")], None, None),
     "fork-tree-50": ([str(FIXTURES / "forktree"), "50"], None, None),
     "pipe-writers": ([str(FIXTURES / "pipe_writers")], None, None),
+    # A blocking read completes in the kernel while another thread is interrupted.
+    "read-in-flight": ([str(FIXTURES / "inflight_read")], None, None),
+    # JIT code interrupted while a libuv thread waits in the kernel.
+    "node-loop": (["node", "-e", "let s = 0; for (let i = 0; i < 3e7; i++) s += i % 7; "
+                   "setTimeout(() => console.log(s), 10)"], None, "node"),
     "python-pool": ([sys.executable, "-c", POOL], None, None),
     "gcc": (["gcc", "-O2", "-o", "small", "small.c"], setup_gcc, "gcc"),
     "make-j2": (["make", "-s", "-j2"], setup_make, "make"),

@@ -22,10 +22,7 @@ impl Recorder {
         let others_in_kernel = self.threads.values().any(|t| {
             t.tgid == tgid
                 && t.tid != tid
-                && matches!(
-                    t.state,
-                    TState::InSyscall { .. } | TState::SyscallDone(_) | TState::Running
-                )
+                && matches!(t.state, TState::InSyscall { .. } | TState::Running)
         });
         if others_in_kernel {
             tracing::debug!(

@@ -7,6 +7,7 @@ mod exec_image;
 mod exit_check;
 mod file_id;
 mod hidden_modes;
+mod in_flight;
 mod patchable_point;
 mod signals;
 mod slice;
@@ -17,7 +18,7 @@ mod tracked_files;
 mod vanished;
 mod write_order;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use thiserror::Error;
@@ -244,6 +245,8 @@ pub(crate) struct Recorder {
     slice_cpu_start: Option<u64>,
     /// Files with an output syscall in flight, and the thread making it.
     writes_in_flight: HashMap<FileId, i32>,
+    /// Stops collected out of turn (`in_flight.rs`), handled before the next wait.
+    held_stops: VecDeque<WaitResult>,
     /// Files the program maps shared, whose changes are recorded.
     tracked: TrackedFiles,
     last_flush: Instant,
@@ -284,6 +287,7 @@ impl Recorder {
             alarm,
             slice_cpu_start: None,
             writes_in_flight: HashMap::new(),
+            held_stops: VecDeque::new(),
             tracked: TrackedFiles::default(),
             last_flush: Instant::now(),
             cancel: None,
@@ -355,7 +359,11 @@ impl Recorder {
             // out buffered events while the program waits, so a recorder
             // killed then leaves them behind.
             self.alarm.arm(TICK);
-            match tracee::wait_any_until_alarm(&self.alarm)? {
+            let stop = match self.held_stops.pop_front() {
+                Some(w) => Some(w),
+                None => tracee::wait_any_until_alarm(&self.alarm)?,
+            };
+            match stop {
                 Some(w) => {
                     if Some(w.tid) == self.current {
                         self.slice_cpu_start = None;
@@ -394,19 +402,19 @@ impl Recorder {
                 continue;
             }
             match &t.state {
-                TState::Ready { .. } | TState::SyscallDone(_) => {}
+                TState::Ready { .. } | TState::SyscallRecorded | TState::VforkDone(_) => {}
                 _ => continue,
             }
             self.current = Some(tid);
             self.slice_events = 0;
-            if matches!(t.state, TState::SyscallDone(_)) {
-                let TState::SyscallDone(event) =
-                    std::mem::replace(&mut self.thread_mut(tid)?.state, TState::Running)
-                else {
-                    unreachable!()
-                };
-                self.emit(*event)?;
-                self.thread_mut(tid)?.state = TState::Ready { signal: 0 };
+            if matches!(t.state, TState::SyscallRecorded | TState::VforkDone(_)) {
+                let state = std::mem::replace(
+                    &mut self.thread_mut(tid)?.state,
+                    TState::Ready { signal: 0 },
+                );
+                if let TState::VforkDone(event) = state {
+                    self.emit(*event)?;
+                }
                 self.after_syscall_event(tid)?;
                 return Ok(());
             }
@@ -437,7 +445,8 @@ impl Recorder {
                 && matches!(
                     t.state,
                     TState::Ready { .. }
-                        | TState::SyscallDone(_)
+                        | TState::SyscallRecorded
+                        | TState::VforkDone(_)
                         | TState::InSyscall { .. }
                         | TState::WaitingToWrite { .. }
                         | TState::Fresh
@@ -679,13 +688,13 @@ impl Recorder {
         let group = entry.nr as i64 == libc::SYS_exit_group;
         if group {
             self.check_memory_at_exit(tid, &entry)?;
-            // Syscalls of other threads that completed before this one are
-            // part of the recording even though those threads never run again.
+            // A vfork of another thread that completed before this one is part
+            // of the recording even though that thread never runs again.
             let done: Vec<i32> = self
                 .threads
                 .values()
                 .filter(|t| {
-                    t.tgid == tgid && t.tid != tid && matches!(t.state, TState::SyscallDone(_))
+                    t.tgid == tgid && t.tid != tid && matches!(t.state, TState::VforkDone(_))
                 })
                 .map(|t| t.tid)
                 .collect();
@@ -745,11 +754,15 @@ impl Recorder {
         self.note_seccomp_mode(tid, &entry, exit_regs.rax() as i64);
         let event = self.complete_syscall(tid, &entry, &exit_regs)?;
         self.thread_mut(tid)?.last_stop_regs = Some(exit_regs);
-        if blocking {
-            self.thread_mut(tid)?.state = TState::SyscallDone(Box::new(event));
+        if blocking && self.clone_flags(tid, &entry)? & libc::CLONE_VFORK as u64 != 0 {
+            self.thread_mut(tid)?.state = TState::VforkDone(Box::new(event));
             return Ok(());
         }
         self.emit(event)?;
+        if blocking {
+            self.thread_mut(tid)?.state = TState::SyscallRecorded;
+            return Ok(());
+        }
         self.thread_mut(tid)?.state = TState::Ready { signal: 0 };
         self.after_syscall_event(tid)
     }
@@ -772,7 +785,10 @@ impl Recorder {
             t.tid != tid
                 && t.born
                 && t.initial_stop_seen
-                && matches!(t.state, TState::Ready { .. } | TState::SyscallDone(_))
+                && matches!(
+                    t.state,
+                    TState::Ready { .. } | TState::SyscallRecorded | TState::VforkDone(_)
+                )
         })
     }
 }

@@ -161,12 +161,18 @@ impl Recorder {
         };
         let tgid = self.threads[&tid].tgid;
         let fpregs = tracee::get_fpregs(tid)?;
-        let mem = self.mem(tgid)?;
-        let memory_digest =
-            crate::digest::writable_memory_digest(tgid, mem, regs.rsp()).map_err(|e| {
-                RecordError::Internal(format!("cannot read the memory of process {tgid}: {e}"))
-            })?;
-        let stack_sum = crate::digest::stack_sum(tgid, mem, regs.rsp());
+        let taken = self.digest_between_syscalls(tgid, tid, |recorder| {
+            let mem = recorder.mem(tgid)?;
+            let digest =
+                crate::digest::writable_memory_digest(tgid, mem, regs.rsp()).map_err(|e| {
+                    RecordError::Internal(format!("cannot read the memory of process {tgid}: {e}"))
+                })?;
+            Ok((digest, crate::digest::stack_sum(tgid, mem, regs.rsp())))
+        })?;
+        let Some((memory_digest, stack_sum)) = taken else {
+            // Not a point replay could check: go on, and end the slice later.
+            return Ok(tracee::resume(tid, Resume::Cont, 0)?);
+        };
         self.emit(Event {
             tid,
             regs,

@@ -28,9 +28,15 @@ pub enum TState {
     /// another thread's write to is in flight: enters it when that one's
     /// event is recorded (see `write_order`).
     WaitingToWrite { entry: Box<Entry>, file: FileId },
-    /// A blocking syscall completed; its event is recorded when the thread
-    /// is next scheduled.
-    SyscallDone(Box<Event>),
+    /// A blocking syscall completed while other threads ran: its event is
+    /// recorded at once (its output is in memory already, before the next
+    /// interruption's digest: `in_flight.rs`), and the thread goes on
+    /// (deferred signals first) when it is next scheduled.
+    SyscallRecorded,
+    /// A vfork completed: its event is recorded when the parent is next
+    /// scheduled, after the child's exec or exit that released it (replay
+    /// runs the child to that point first).
+    VforkDone(Box<Event>),
     /// Exiting or killed: never scheduled again.
     Dying,
 }

@@ -37,9 +37,8 @@ impl Recorder {
     /// and schedule it no more.
     pub(super) fn thread_killed(&mut self, tid: i32) -> Result<(), RecordError> {
         let t = self.threads.get_mut(&tid).expect("a known thread");
-        if let TState::SyscallDone(event) = std::mem::replace(&mut t.state, TState::Dying) {
-            // The syscall finished in the kernel (its output may be out):
-            // the trace must hold it.
+        if let TState::VforkDone(event) = std::mem::replace(&mut t.state, TState::Dying) {
+            // The vfork finished in the kernel: the trace must hold it.
             self.emit(*event)?;
         }
         if self.current == Some(tid) {

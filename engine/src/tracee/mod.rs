@@ -17,4 +17,4 @@ pub use ptrace::{
     set_debugreg, set_options, set_regs, set_siginfo, tgkill, Resume, SyscallInfoOp,
 };
 pub use regs::{reg_index, regs_diff, RegDiff, REG_NAMES};
-pub use wait::{wait_any, wait_any_until_alarm, wait_tid, Stop, WaitAlarm, WaitResult};
+pub use wait::{poll_tid, wait_any, wait_any_until_alarm, wait_tid, Stop, WaitAlarm, WaitResult};

@@ -224,6 +224,32 @@ pub fn wait_tid(tid: i32) -> Result<WaitResult, TraceeError> {
     wait(tid)
 }
 
+/// The stop `tid` has to report now, if any (waitpid with `WNOHANG`).
+pub fn poll_tid(tid: i32) -> Result<Option<WaitResult>, TraceeError> {
+    let mut status = 0;
+    loop {
+        // SAFETY: waitpid writes one int to `status`.
+        let got = unsafe {
+            libc::waitpid(
+                tid,
+                &mut status,
+                libc::WNOHANG | libc::__WALL | libc::__WNOTHREAD,
+            )
+        };
+        match got {
+            -1 => {
+                let err = std::io::Error::last_os_error();
+                if err.raw_os_error() == Some(libc::EINTR) {
+                    continue;
+                }
+                return Err(TraceeError::Wait(err));
+            }
+            0 => return Ok(None),
+            tid => return Ok(Some(decode(tid, status))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
