@@ -488,9 +488,8 @@ impl Replayer {
         if mask == 0 {
             return Ok(None);
         }
-        let signo = match self.peek_event()? {
+        let signo = match self.next_event_of_thread(event.tid)? {
             Some(Event {
-                tid,
                 kind:
                     EventKind::Signal {
                         signo,
@@ -498,7 +497,7 @@ impl Replayer {
                         ..
                     },
                 ..
-            }) if *tid == event.tid => *signo,
+            }) => signo,
             _ => return Ok(None),
         };
         let mem = self.stash.mem(tgid)?;

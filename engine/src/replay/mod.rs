@@ -29,6 +29,10 @@ pub use scratch::ScratchContents;
 pub use snapshot::ReplaySnapshot;
 use threads::{RThread, Stash};
 
+/// How far [`Replayer::next_event_of_thread`] looks: beyond any run of other
+/// threads' events between two of one thread's (a slice is 20 ms of CPU).
+const SAME_THREAD_LOOKAHEAD: usize = 1 << 20;
+
 /// How a replay to the end went.
 #[derive(Debug, Clone)]
 pub struct ReplaySummary {
@@ -250,6 +254,33 @@ impl Replayer {
             self.peeked = self.stream.next_event()?;
         }
         Ok(self.peeked.as_ref())
+    }
+
+    /// The next event of thread `tid` after the one being replayed, looked up
+    /// without consuming anything: other threads' events recorded at their
+    /// own stops may come between (a blocking syscall's exit is recorded when
+    /// it happens, the signal that interrupted it when the thread runs again).
+    /// Looks at most `SAME_THREAD_LOOKAHEAD` events ahead.
+    fn next_event_of_thread(&mut self, tid: i32) -> Result<Option<Event>, ReplayError> {
+        match self.peek_event()? {
+            None => return Ok(None),
+            Some(e) if e.tid == tid => return Ok(Some(e.clone())),
+            Some(_) => {}
+        }
+        let mark = self.stream.mark();
+        let mut found = None;
+        for _ in 0..SAME_THREAD_LOOKAHEAD {
+            match self.stream.next_event()? {
+                Some(e) if e.tid == tid => {
+                    found = Some(e);
+                    break;
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+        self.stream.seek(&mark)?;
+        Ok(found)
     }
 
     fn divergence(
