@@ -1040,3 +1040,61 @@ fn breakpoint_conditions_tested_in_the_process() {
     assert_eq!(spins(&mut s), 1_000_000);
     assert!(s.finder_stats().installed >= 1, "{:?}", s.finder_stats());
 }
+
+/// A finder whose jump must cover a branch target: at branch_inside's
+/// `bi_site` (2 bytes) the jump also covers the inner loop's head, which
+/// the loop branches back to. A debug register catches the branch before
+/// the jump's bytes there run; the finder comes out, the site is not
+/// patched again, and the arrivals it counted still count: the n-th
+/// arrival at `bi_site` has the registers of n breakpoint stops there, one
+/// `cont` each (ground truth: an int3 per arrival).
+#[test]
+fn a_branch_into_a_finders_jump_is_caught_and_arrivals_stay_exact() {
+    use rewind_engine::finder::Unpatchable;
+    use rewind_engine::session::{Position, Segment};
+    use rewind_engine::trace::{EventKind, TraceReader};
+    let dir = tempfile::tempdir().unwrap();
+    let trace = record_fixture(dir.path(), "branch_inside", &["14"]);
+    let pc = symbol_address("branch_inside", "bi_site");
+    // The loop runs in the interval after `start` was written.
+    let write = TraceReader::open(&trace)
+        .unwrap()
+        .events()
+        .unwrap()
+        .map(|e| e.unwrap())
+        .position(|e| {
+            matches!(
+                e.kind,
+                EventKind::Syscall {
+                    output: Some(_),
+                    ..
+                }
+            )
+        })
+        .unwrap() as u64;
+    let boundary = Position::boundary(write + 1);
+    let mut truth = Vec::new();
+    let mut s = Session::open(&trace).unwrap();
+    s.run_to_position(&boundary).unwrap();
+    s.add_breakpoint(pc);
+    for n in 1..=14u64 {
+        let stop = s.cont().unwrap();
+        assert_eq!(stop.reason, StopReason::Breakpoint { addr: pc }, "hit {n}");
+        truth.push(s.regs(s.current_tid()).unwrap());
+    }
+    drop(s);
+    let mut s = Session::open(&trace).unwrap();
+    for n in [12u64, 3, 14, 10] {
+        s.run_to_position(&boundary.then(Segment::Arrive { pc, count: n }))
+            .unwrap();
+        let regs = s.regs(s.current_tid()).unwrap();
+        let diff = rewind_engine::tracee::regs_diff(&truth[n as usize - 1], &regs);
+        assert!(diff.is_empty(), "arrival {n}: {diff:?}");
+    }
+    let stats = s.finder_stats();
+    assert!(
+        stats.installed >= 1 && stats.fallbacks.contains_key(&Unpatchable::BranchInside),
+        "a finder went in at bi_site and a branch into it was caught: {stats:?}"
+    );
+    s.goto_end().unwrap();
+}

@@ -26,15 +26,13 @@ use tracing::debug;
 
 use crate::checkpoint::{inject_syscall, CheckpointError, StopWaiter};
 use crate::procmaps;
-use crate::tracee::{ProcMem, TraceeError};
-pub use site::{safe_to_step, Unpatchable};
+use crate::tracee::{self, ProcMem, TraceeError};
+pub use site::{safe_to_step, Unpatchable, SITE_BYTES};
 pub use stub::{Condition, FrameRegister, Want};
 
 const PAGE: u64 = 4096;
 /// The stub's code page and its data page.
 const STUB_LEN: u64 = 2 * PAGE;
-/// The most bytes an x86-64 instruction has.
-const MAX_INSN: u64 = 15;
 const SYSCALL_INSN: [u8; 2] = [0x0f, 0x05];
 
 /// Why a finder could not be installed or removed.
@@ -82,11 +80,24 @@ impl FinderStats {
     }
 }
 
-/// Whether a finder can be installed at `pc`, whose instruction starts
-/// `bytes` (up to 15 of them), in `mapping`.
-pub fn patchable(pc: u64, bytes: &[u8], mapping: &procmaps::Mapping) -> Result<(), Unpatchable> {
-    site::examine(pc, bytes, mapping).map(|_| ())
+/// Whether a finder can be installed at `pc`, whose instructions start
+/// `bytes` (up to `SITE_BYTES` of them), in `mapping`, with a jump over
+/// that one instruction only: no branch can enter the bytes it covers, so
+/// no debug register guards them and the site never falls back.
+pub fn patchable_alone(
+    pc: u64,
+    bytes: &[u8],
+    mapping: &procmaps::Mapping,
+) -> Result<(), Unpatchable> {
+    match site::examine(pc, bytes, mapping, &[])? {
+        block if block.len() == 1 => Ok(()),
+        _ => Err(Unpatchable::ShortInstruction),
+    }
 }
+
+/// Debug register 6 (status) and 7 (control).
+const DR6: usize = 6;
+const DR7: usize = 7;
 
 /// A finder installed in a stopped thread's process.
 pub struct Finder {
@@ -101,17 +112,25 @@ pub struct Finder {
     noted_at: u64,
     noted_before_at: u64,
     want: Want,
+    /// The thread the debug registers guard, and the addresses of the
+    /// displaced instructions after the first (each in one of them): a
+    /// branch to one would run the jump's bytes, so it traps there first.
+    guarded: i32,
+    interior: Vec<u64>,
 }
 
 impl Finder {
     /// Installs a finder for `want` at `pc` in process `tgid`, whose thread
     /// `tid` is in a signal-delivery or syscall-exit stop (the `mmap` is
-    /// injected into it; its registers are left as they were).
+    /// injected into it; its registers are left as they were) and is the
+    /// one to run. The jump covers none of `avoid` but `pc` (addresses
+    /// where the run must stop).
     pub fn install(
         tid: i32,
         tgid: i32,
         pc: u64,
         want: &Want,
+        avoid: &[u64],
         waiter: &mut dyn StopWaiter,
     ) -> Result<Finder, FinderError> {
         let unpatchable = |why| FinderError::Unpatchable { pc, why };
@@ -122,14 +141,16 @@ impl Finder {
             .iter()
             .find(|m| m.start <= pc && pc < m.end)
             .ok_or(unpatchable(Unpatchable::Undecodable))?;
-        let bytes = mem.read(pc, (mapping.end - pc).min(MAX_INSN) as usize)?;
-        let insn = site::examine(pc, &bytes, mapping).map_err(unpatchable)?;
+        let bytes = mem.read(pc, (mapping.end - pc).min(SITE_BYTES as u64) as usize)?;
+        let block = site::examine(pc, &bytes, mapping, avoid).map_err(unpatchable)?;
         let page = place::free_page_near(pc, &maps).ok_or(unpatchable(Unpatchable::NoRoom))?;
-        let stub = stub::assemble(page, &insn, want).map_err(|e| {
-            debug!(pc, error = %e, "cannot re-encode the site's instruction");
+        let stub = stub::assemble(page, &block, want).map_err(|e| {
+            debug!(pc, error = %e, "cannot re-encode the site's instructions");
             unpatchable(Unpatchable::Relocation)
         })?;
-        let original = bytes[..insn.len()].to_vec();
+        let covered: usize = block.iter().map(|i| i.len()).sum();
+        let original = bytes[..covered].to_vec();
+        let interior: Vec<u64> = block[1..].iter().map(|i| i.ip()).collect();
         mem.write(pc, &SYSCALL_INSN)?;
         let mapped = inject_syscall(
             tid,
@@ -170,12 +191,22 @@ impl Finder {
             }
         }
         mem.write(page, &stub.bytes)?;
+        if !interior.is_empty() {
+            let mut dr7 = 0;
+            for (k, &addr) in interior.iter().enumerate() {
+                tracee::set_debugreg(tid, k, addr)?;
+                // Local enable; RW 00 and LEN 00: an instruction fetch.
+                dr7 |= 1 << (2 * k);
+            }
+            tracee::set_debugreg(tid, DR6, 0)?;
+            tracee::set_debugreg(tid, DR7, dr7)?;
+        }
         let mut jump = vec![0xcc; original.len()];
         jump[0] = 0xe9;
         let rel = page.wrapping_sub(pc + site::JUMP_LEN as u64) as i64 as i32;
         jump[1..5].copy_from_slice(&rel.to_le_bytes());
         mem.write(pc, &jump)?;
-        debug!(pc, page, ?want, mnemonic = ?insn.mnemonic(), bytes = ?original, "finder installed");
+        debug!(pc, page, ?want, first = ?block[0].mnemonic(), bytes = ?original, "finder installed");
         Ok(Finder {
             mem,
             site: pc,
@@ -188,6 +219,8 @@ impl Finder {
             noted_at: stub.noted_at,
             noted_before_at: stub.noted_before_at,
             want: *want,
+            guarded: tid,
+            interior,
         })
     }
 
@@ -239,6 +272,24 @@ impl Finder {
         ])
     }
 
+    /// Whether the thread stopped at `rip` with a SIGTRAP because a branch
+    /// entered the displaced instructions (a debug register caught it
+    /// before the jump's bytes there ran). The thread stands at `rip` in
+    /// the program's own state; the finder must come out
+    /// ([`Finder::remove`]) and the site not be patched again.
+    pub fn entered_inside(&self, rip: u64) -> bool {
+        self.interior.contains(&rip)
+    }
+
+    /// Clears the guard's debug registers.
+    fn unguard(&self) -> Result<(), FinderError> {
+        if !self.interior.is_empty() {
+            tracee::set_debugreg(self.guarded, DR7, 0)?;
+            tracee::set_debugreg(self.guarded, DR6, 0)?;
+        }
+        Ok(())
+    }
+
     /// Whether `addr` is one of the bytes the jump replaced (no int3 may go there).
     pub fn covers(&self, addr: u64) -> bool {
         (self.site..self.site + self.original.len() as u64).contains(&addr)
@@ -259,6 +310,7 @@ impl Finder {
     /// injected into `tid` (in a signal-delivery or syscall-exit stop; its
     /// registers are left as they were).
     pub fn remove(self, tid: i32, waiter: &mut dyn StopWaiter) -> Result<(), FinderError> {
+        self.unguard()?;
         let mem = &self.mem;
         mem.write(self.site, &SYSCALL_INSN)?;
         let unmapped = inject_syscall(
@@ -278,6 +330,8 @@ impl Finder {
     /// thread is in a stop an injection must not disturb, on the way to an
     /// error).
     pub fn abandon(self) -> Result<(), FinderError> {
-        Ok(self.mem.write(self.site, &self.original)?)
+        let unguarded = self.unguard();
+        self.mem.write(self.site, &self.original)?;
+        unguarded
     }
 }

@@ -22,7 +22,7 @@
 //!                      noted_before = noted, noted = arrivals; then the countdown as above
 //! hit:     mov rcx, [save_rcx] ; int3            ← a candidate: registers exactly as at the site
 //! pass:    mov rcx, [save_rcx]
-//! resume:  <the site's instruction, re-encoded here> ; jmp site+len
+//! resume:  <the site's instructions (one, or a few short ones), re-encoded here> ; jmp site+len
 //! data:    save_rcx, save_rax, save_rdx, save_rsi, remaining, arrivals, minus_near, minus_sum,
 //!          minus_rax … minus_r15 (two's complement of the wanted values)
 //! ```
@@ -154,10 +154,14 @@ pub(super) struct Stub {
 /// stores near code being executed make the CPU flush its pipeline.
 pub(super) const DATA_OFFSET: u64 = 4096;
 
-/// Assembles the stub for `site` (decoded at its address) at address `page`
-/// (two pages: code, then data).
+/// Assembles the stub for the instructions `site` (decoded at their
+/// addresses, consecutive, the jump's bytes) at address `page` (two pages:
+/// code, then data).
 /// The error says why not (for the log: the caller falls back).
-pub(super) fn assemble(page: u64, site: &Instruction, want: &Want) -> Result<Stub, String> {
+pub(super) fn assemble(page: u64, site: &[Instruction], want: &Want) -> Result<Stub, String> {
+    if site.is_empty() {
+        return Err("a finder's site has no instruction".into());
+    }
     if let Want::Condition(c) | Want::ArrivalNoting { condition: c, .. } = want {
         if c.base.is_some() && i32::try_from(c.offset).is_err() {
             return Err(format!("condition offset {} beyond 32 bits", c.offset));
@@ -238,7 +242,7 @@ fn condition_test(
 
 fn assemble_padded(
     page: u64,
-    site: &Instruction,
+    site: &[Instruction],
     want: &Want,
     pad: usize,
 ) -> Result<(Stub, u64), IcedError> {
@@ -357,8 +361,11 @@ fn assemble_padded(
     a.set_label(&mut pass)?;
     a.mov(rcx, qword_ptr(save_rcx))?;
     a.set_label(&mut resume)?;
-    a.add_instruction(*site)?;
-    a.jmp(site.next_ip())?;
+    for insn in site {
+        a.add_instruction(*insn)?;
+    }
+    // `assemble` made sure there is one.
+    a.jmp(site.last().map_or(0, Instruction::next_ip))?;
     if pad > 0 {
         a.db(&vec![0xcc; pad])?;
     }

@@ -1,7 +1,10 @@
 //! Interruptions on patchable instructions: before an interruption is
 //! recorded, the thread is single-stepped (a few instructions at most) to
-//! one where replay can install an in-process finder (`crate::finder`), so
-//! that finding it again costs no ptrace stop per earlier arrival there.
+//! one where replay can install an in-process finder (`crate::finder`)
+//! over that one instruction, so that finding it again costs no ptrace
+//! stop per earlier arrival there. Where none comes within a few steps
+//! (code of short instructions only), replay moves a few short ones into
+//! the stub together, guarded by debug registers.
 
 use tracing::debug;
 
@@ -45,13 +48,15 @@ impl Recorder {
             let Some(mapping) = maps.iter().find(|m| m.start <= pc && pc < m.end) else {
                 break;
             };
-            let Ok(bytes) = self
-                .mem(tgid)?
-                .read(pc, (mapping.end - pc).min(15) as usize)
-            else {
+            let Ok(bytes) = self.mem(tgid)?.read(
+                pc,
+                (mapping.end - pc).min(finder::SITE_BYTES as u64) as usize,
+            ) else {
                 break;
             };
-            if finder::patchable(pc, &bytes, mapping).is_ok() || !finder::safe_to_step(pc, &bytes) {
+            if finder::patchable_alone(pc, &bytes, mapping).is_ok()
+                || !finder::safe_to_step(pc, &bytes)
+            {
                 break;
             }
             tracee::resume(tid, Resume::Step, 0)?;

@@ -101,6 +101,9 @@ pub struct Replayer {
     unrecorded_output: Vec<UnrecordedOutput>,
     /// How interruption points were found.
     finder_stats: crate::finder::FinderStats,
+    /// Sites where a branch entered a finder's displaced instructions:
+    /// not patched again.
+    entered_sites: std::collections::HashSet<u64>,
     index: u64,
     trace_dir: PathBuf,
     /// Address of a `syscall` instruction in the live process (for
@@ -163,6 +166,7 @@ impl Replayer {
             replayed_exit: None,
             unrecorded_output: Vec::new(),
             finder_stats: Default::default(),
+            entered_sites: Default::default(),
             index: 0,
             last_syscall_insn: None,
             scratch: scratch::ScratchFiles::default(),

@@ -5,13 +5,21 @@
 use tracing::{debug, warn};
 
 use super::{ReplayError, Replayer};
-use crate::finder::{Finder, FinderError, Want};
+use crate::finder::{Finder, FinderError, Unpatchable, Want};
 use crate::trace::{Event, Regs, StackSum};
 use crate::tracee::{self, Resume, Stop};
 
 /// Arrivals looked at with an int3 before a finder is installed: most
 /// points are found within a few, and a finder costs two injected syscalls.
 const ARRIVALS_BEFORE_FINDER: u64 = 8;
+
+/// How a run with a finder at an interruption point ended.
+enum FinderRun {
+    /// At the point.
+    Found,
+    /// A branch entered the displaced instructions; the finder is out.
+    EnteredInside,
+}
 
 impl Replayer {
     /// Runs the thread to the first execution of the recorded pc where
@@ -58,22 +66,14 @@ impl Replayer {
             }
             arrivals += 1;
             if arrivals == ARRIVALS_BEFORE_FINDER {
-                match Finder::install(
-                    real,
-                    tgid,
-                    pc,
-                    &Want::registers(&event.regs, stack),
-                    &mut self.stash,
-                ) {
-                    Ok(finder) => {
-                        self.finder_stats.installed += 1;
-                        return self.run_to_point_with(finder, event, fpregs, digest);
+                let want = Want::registers(&event.regs, stack);
+                if let Some(finder) = self.install_finder(real, tgid, pc, &want, &[])? {
+                    match self.run_to_point_with(finder, event, fpregs, digest)? {
+                        FinderRun::Found => return Ok(()),
+                        // The thread stands inside the site's bytes, come
+                        // there by a branch: on from there, a stop per arrival.
+                        FinderRun::EnteredInside => continue,
                     }
-                    Err(FinderError::Unpatchable { why, .. }) => {
-                        debug!(pc, %why, "interruption point found with a stop per arrival");
-                        self.finder_stats.fell_back(why);
-                    }
-                    Err(e) => return Err(e.into()),
                 }
             }
             // Not this execution: step over the instruction, then try again.
@@ -93,7 +93,7 @@ impl Replayer {
         event: &Event,
         fpregs: &[u8],
         digest: u32,
-    ) -> Result<(), ReplayError> {
+    ) -> Result<FinderRun, ReplayError> {
         let real = self.thread(event)?.real;
         let mut regs = tracee::get_regs(real)?;
         regs.0[Regs::RIP] = finder.resume_at();
@@ -105,6 +105,10 @@ impl Replayer {
             match stop {
                 Stop::Signal(libc::SIGCHLD) => continue,
                 Stop::Signal(libc::SIGTRAP) if finder.is_candidate(regs.rip()) => {}
+                Stop::Signal(libc::SIGTRAP) if finder.entered_inside(regs.rip()) => {
+                    self.finder_entered(finder, real)?;
+                    return Ok(FinderRun::EnteredInside);
+                }
                 other => {
                     let site = finder.site();
                     if let Err(e) = finder.abandon() {
@@ -124,7 +128,8 @@ impl Replayer {
                 "a finder's candidate"
             );
             if found {
-                return Ok(finder.remove(real, &mut self.stash)?);
+                finder.remove(real, &mut self.stash)?;
+                return Ok(FinderRun::Found);
             }
             regs.0[Regs::RIP] = finder.resume_at();
             tracee::set_regs(real, &regs)?;
@@ -179,8 +184,13 @@ impl Replayer {
         tgid: i32,
         pc: u64,
         want: &Want,
+        avoid: &[u64],
     ) -> Result<Option<Finder>, ReplayError> {
-        match Finder::install(real, tgid, pc, want, &mut self.stash) {
+        if self.entered_sites.contains(&pc) {
+            self.finder_stats.fell_back(Unpatchable::BranchInside);
+            return Ok(None);
+        }
+        match Finder::install(real, tgid, pc, want, avoid, &mut self.stash) {
             Ok(finder) => {
                 self.finder_stats.installed += 1;
                 Ok(Some(finder))
@@ -198,6 +208,17 @@ impl Replayer {
     /// a signal-delivery or syscall-exit stop; a trap it caused is counted
     /// as a candidate.
     pub fn remove_finder(&mut self, finder: Finder, real: i32) -> Result<(), ReplayError> {
+        Ok(finder.remove(real, &mut self.stash)?)
+    }
+
+    /// Takes out a finder whose displaced instructions a branch entered
+    /// (`Finder::entered_inside`; its thread `real` stands there), and
+    /// patches its site no more.
+    pub fn finder_entered(&mut self, finder: Finder, real: i32) -> Result<(), ReplayError> {
+        let site = finder.site();
+        debug!(site, "a branch entered a finder's displaced instructions");
+        self.finder_stats.fell_back(Unpatchable::BranchInside);
+        self.entered_sites.insert(site);
         Ok(finder.remove(real, &mut self.stash)?)
     }
 

@@ -35,6 +35,17 @@ pub enum Trap {
         /// run where it held, latest first (0: none).
         noted: [u64; 2],
     },
+    /// A branch entered the bytes a finder's jump covered (the finder is
+    /// out, its site patched no more): the thread stands at that address,
+    /// having passed `count` arrivals at the site during the run.
+    Passed {
+        /// The site.
+        pc: u64,
+        /// Arrivals there during the run, none of them wanted.
+        count: u64,
+        /// As for `Arrived`.
+        noted: [u64; 2],
+    },
     /// A watchpoint (index into the armed list) triggered.
     Watch(usize),
     /// The stop that ends the interval: the event's syscall, signal or trap.
@@ -126,9 +137,9 @@ impl Session {
         // The interval has begun: its signal, if any, is delivered (an
         // injected syscall must not come between).
         let finder = match find {
-            Some((pc, want)) if !step && self.interval_started => {
-                self.replayer.install_finder(r.real, r.tgid, pc, &want)?
-            }
+            Some((pc, want)) if !step && self.interval_started => self
+                .replayer
+                .install_finder(r.real, r.tgid, pc, &want, int3s)?,
             _ => None,
         };
         let mut saved = Vec::new();
@@ -226,6 +237,20 @@ impl Session {
     ) -> Result<Option<Trap>, SessionError> {
         let mut regs = tracee::get_regs(r.real)?;
         let mut trapped = stop == Stop::Signal(libc::SIGTRAP) && finder.is_candidate(regs.rip());
+        if stop == Stop::Signal(libc::SIGTRAP) && finder.entered_inside(regs.rip()) {
+            let pc = finder.site();
+            let count = finder
+                .arrivals()
+                .map_err(crate::replay::ReplayError::from)?;
+            let noted = match finder.want() {
+                Want::ArrivalNoting { .. } => {
+                    finder.noted().map_err(crate::replay::ReplayError::from)?
+                }
+                _ => [0, 0],
+            };
+            self.replayer.finder_entered(finder, r.real)?;
+            return Ok(Some(Trap::Passed { pc, count, noted }));
+        }
         if stop == Stop::Signal(libc::SIGSTOP) {
             // The stub is a few straight instructions to its trap or back.
             for _ in 0..MAX_STUB_STEPS {

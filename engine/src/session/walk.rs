@@ -130,36 +130,21 @@ impl Session {
                 Trap::Int3(at) => Some(at),
                 Trap::Arrived { pc, count, noted } => {
                     // The finder passed over all but the last (counted below).
-                    let seen = arrivals.entry(pc).or_insert(0);
-                    let before = *seen;
-                    *seen += count - 1;
-                    let last_passed = *seen;
-                    if observe == Observe::Record && self.breakpoints.contains_key(&pc) {
-                        // Hits the finder counted without a stop: a scan
-                        // only ever wants the latest ones (reverse-continue
-                        // the last before where it stands). With a
-                        // condition, the ones it noted where it held.
-                        let passed: Vec<u64> = if self.conditions.contains_key(&pc) {
-                            let mut v: Vec<u64> = noted
-                                .iter()
-                                .filter(|&&n| n != 0 && n < count)
-                                .map(|n| before + n)
-                                .collect();
-                            v.sort_unstable();
-                            v
-                        } else {
-                            ((before + 1).max(last_passed.saturating_sub(1))..=last_passed)
-                                .collect()
-                        };
-                        for k in passed {
-                            hits.push(Hit {
-                                position: base.then(Segment::Arrive { pc, count: k }),
-                                kind: HitKind::Breakpoint(pc),
-                                tid: r.tid,
-                            });
-                        }
-                    }
+                    self.finder_passed(
+                        &base,
+                        &r,
+                        observe,
+                        pc,
+                        count - 1,
+                        noted,
+                        &mut arrivals,
+                        hits,
+                    );
                     Some(pc)
+                }
+                Trap::Passed { pc, count, noted } => {
+                    self.finder_passed(&base, &r, observe, pc, count, noted, &mut arrivals, hits);
+                    None
                 }
                 Trap::Stepped => {
                     steps += 1;
@@ -274,6 +259,50 @@ impl Session {
                 }
                 self.remember_along_run(here)?;
             }
+        }
+    }
+
+    /// Counts `passed` arrivals at `pc` a finder let through without a stop
+    /// and, for a scan, the breakpoint hits among them: a scan only ever
+    /// wants the latest ones (reverse-continue the last before where it
+    /// stands); with a condition, the ones the finder noted where it held
+    /// (`noted`, counted from the run's first arrival, 0 for none).
+    #[allow(clippy::too_many_arguments)]
+    fn finder_passed(
+        &self,
+        base: &Position,
+        r: &Runner,
+        observe: Observe,
+        pc: u64,
+        passed: u64,
+        noted: [u64; 2],
+        arrivals: &mut HashMap<u64, u64>,
+        hits: &mut Vec<Hit>,
+    ) {
+        let seen = arrivals.entry(pc).or_insert(0);
+        let before = *seen;
+        *seen += passed;
+        let last_passed = *seen;
+        if observe != Observe::Record || !self.breakpoints.contains_key(&pc) {
+            return;
+        }
+        let hit_counts: Vec<u64> = if self.conditions.contains_key(&pc) {
+            let mut v: Vec<u64> = noted
+                .iter()
+                .filter(|&&n| n != 0 && n <= passed)
+                .map(|n| before + n)
+                .collect();
+            v.sort_unstable();
+            v
+        } else {
+            ((before + 1).max(last_passed.saturating_sub(1))..=last_passed).collect()
+        };
+        for k in hit_counts {
+            hits.push(Hit {
+                position: base.then(Segment::Arrive { pc, count: k }),
+                kind: HitKind::Breakpoint(pc),
+                tid: r.tid,
+            });
         }
     }
 
