@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rewind_protocol_tests::DapClient;
+use rewind_protocol_tests::{DapClient, SourceBreakpoint};
 use rewind_test_support::{fixtures_build, fixtures_src, marker_line, repo_root};
 use serde_json::{json, Value};
 
@@ -196,5 +196,173 @@ async fn main() {
     }
     reverse.print(hot_native);
     forward.print(hot_native);
+    let _ = c.request("disconnect", json!({})).await;
+
+    long_loop(dir.path()).await;
+}
+
+/// The value of `i` in the top frame of `thread`, as the editor shows it.
+async fn loop_index(c: &mut DapClient, thread: i64) -> u64 {
+    let locals = c.locals(thread).await.expect("locals");
+    let text = locals
+        .get("i")
+        .unwrap_or_else(|| panic!("no local i: {locals:?}"));
+    text.parse().unwrap_or_else(|_| panic!("i = {text}"))
+}
+
+/// How long the long-loop movements may take before the benchmark reports
+/// them as missing their target by far, and goes on.
+const LONG_LOOP_WAIT: Duration = Duration::from_secs(30);
+
+/// A session on the bigloop fixture stopped where `i == 1900000` on the
+/// body's line (a breakpoint with that condition, from launch), and how
+/// long launch to that stop took.
+async fn at_iteration_1_9m(
+    exe: &Path,
+    source: &Path,
+    body: u32,
+    dir: &Path,
+) -> (DapClient, i64, Duration) {
+    let start = Instant::now();
+    let mut c = DapClient::spawn(rewind_bin(), std::iter::empty::<&str>()).expect("spawn");
+    c.set_timeout(WAIT);
+    let trace = dir.join(format!("trace-bigloop-{}", start.elapsed().as_nanos()));
+    c.initialize().await.expect("initialize");
+    c.launch(json!({"program": exe, "cwd": dir, "traceDir": trace}))
+        .await
+        .expect("launch");
+    c.wait_for_event("initialized", WAIT)
+        .await
+        .expect("initialized");
+    let conditional = SourceBreakpoint {
+        condition: Some("i == 1900000".into()),
+        ..SourceBreakpoint::at(body)
+    };
+    c.set_breakpoints_with(source, &[conditional])
+        .await
+        .expect("setBreakpoints");
+    c.configuration_done().await.expect("configurationDone");
+    let stop = c
+        .wait_for_stopped(WAIT)
+        .await
+        .expect("stop at i == 1900000");
+    let took = start.elapsed();
+    let thread = stop["body"]["threadId"].as_i64().expect("threadId");
+    assert_eq!(loop_index(&mut c, thread).await, 1_900_000);
+    c.set_timeout(LONG_LOOP_WAIT);
+    (c, thread, took)
+}
+
+/// A movement that may miss its target by far: its time, or `None` after
+/// `LONG_LOOP_WAIT` (printed; the session is then dropped).
+async fn bounded_movement(c: &mut DapClient, command: &str, thread: i64) -> Option<Duration> {
+    let start = Instant::now();
+    match c.move_to_stop(command, thread).await {
+        Ok(_) => Some(start.elapsed()),
+        Err(e) => {
+            println!(
+                "  {command}: no stop within {LONG_LOOP_WAIT:?} ({e})",
+                e = e.to_string().lines().next().unwrap_or("")
+            );
+            None
+        }
+    }
+}
+
+/// The bigloop fixture: 2,000,000 iterations, a syscall every 100,000, a
+/// global written once before the loop. A breakpoint with `i == 1900000`,
+/// then from there: stepBack, reverseContinue to the previous iteration,
+/// a reverse data breakpoint to the write 1.9M iterations back (each from
+/// a fresh session stopped there).
+async fn long_loop(dir: &Path) {
+    let (exe, source) = (
+        fixtures_build().join("bigloop"),
+        fixtures_src().join("bigloop.c"),
+    );
+    let native_run = native(&exe, &[]);
+    println!(
+        "\nbigloop fixture (2,000,000 iterations, a syscall every 100,000): native run {:.2} ms",
+        ms(native_run)
+    );
+    let body = marker_line(&source, "big_body");
+    let origin = marker_line(&source, "big_origin");
+
+    // Launch to a plain breakpoint before the loop, for the launch cost alone.
+    let (mut c, _, plain_launch) = launch(&exe, &[], &source, &[origin], dir).await;
+    let _ = c.request("disconnect", json!({})).await;
+
+    let (mut c, thread, first) = at_iteration_1_9m(&exe, &source, body, dir).await;
+    println!(
+        "{:<44} {:>9.2} ms  (launch alone {:.2} ms; target <= 3x native + launch = {:.2} ms)",
+        "condition i == 1900000: launch to the stop",
+        ms(first),
+        ms(plain_launch),
+        ms(native_run * 3 + plain_launch)
+    );
+
+    let mut back = Samples::new("stepBack at iteration 1.9M (target p95 50 ms)");
+    for _ in 0..10 {
+        match bounded_movement(&mut c, "stepBack", thread).await {
+            Some(t) => back.times.push(t),
+            None => break,
+        }
+    }
+    back.print(native_run);
+    let _ = c.request("disconnect", json!({})).await;
+
+    let (mut c, thread, _) = at_iteration_1_9m(&exe, &source, body, dir).await;
+    c.set_breakpoints(&source, &[body])
+        .await
+        .expect("setBreakpoints");
+    let mut reverse = Samples::new("reverseContinue, previous iteration (p95 50)");
+    let mut index = 1_900_000;
+    let mut off_by = Vec::new();
+    for _ in 0..10 {
+        let Some(t) = bounded_movement(&mut c, "reverseContinue", thread).await else {
+            break;
+        };
+        reverse.times.push(t);
+        let now = loop_index(&mut c, thread).await;
+        if now + 1 != index {
+            off_by.push((index, now));
+        }
+        index = now;
+    }
+    reverse.print(native_run);
+    if off_by.is_empty() && !reverse.times.is_empty() {
+        println!("  every reverseContinue went back exactly one iteration");
+    } else if !off_by.is_empty() {
+        println!("  reverseContinue NOT one iteration back (from, to): {off_by:?}");
+    }
+    let _ = c.request("disconnect", json!({})).await;
+
+    // Reverse data breakpoint: the write to `origin` 1.9M iterations back.
+    let (mut c, thread, _) = at_iteration_1_9m(&exe, &source, body, dir).await;
+    c.set_breakpoints(&source, &[])
+        .await
+        .expect("clear breakpoints");
+    let frame = c.top_frame(thread).await.expect("top frame")["id"]
+        .as_i64()
+        .expect("frame id");
+    let globals = c
+        .scope_reference(frame, "Globals")
+        .await
+        .expect("Globals scope");
+    let data = c
+        .data_breakpoint_info(Some(globals), "origin")
+        .await
+        .expect("dataBreakpointInfo");
+    let id = data["dataId"].as_str().expect("dataId").to_string();
+    c.set_data_breakpoints(&[(&id, "write")])
+        .await
+        .expect("setDataBreakpoints");
+    if let Some(t) = bounded_movement(&mut c, "reverseContinue", thread).await {
+        let line = c.top_frame(thread).await.expect("top frame")["line"].clone();
+        println!(
+            "{:<44} {:>9.2} ms  (target 1 s; stopped on line {line}, the write is on line {origin})",
+            "reverse data breakpoint, 1.9M iterations back",
+            ms(t),
+        );
+    }
     let _ = c.request("disconnect", json!({})).await;
 }
