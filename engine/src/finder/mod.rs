@@ -117,6 +117,8 @@ pub struct Finder {
     /// branch to one would run the jump's bytes, so it traps there first.
     guarded: i32,
     interior: Vec<u64>,
+    /// Where in the stub the copy of each of `interior` is.
+    copies: Vec<u64>,
 }
 
 impl Finder {
@@ -221,6 +223,7 @@ impl Finder {
             want: *want,
             guarded: tid,
             interior,
+            copies: stub.copies,
         })
     }
 
@@ -279,6 +282,17 @@ impl Finder {
     /// ([`Finder::remove`]) and the site not be patched again.
     pub fn entered_inside(&self, rip: u64) -> bool {
         self.interior.contains(&rip)
+    }
+
+    /// Where a thread that stood at `rip` when the finder went in goes on:
+    /// for an address inside the displaced instructions (it was stopped
+    /// between two of them), the copy of that instruction in the stub; else
+    /// `rip` itself.
+    pub fn relocated(&self, rip: u64) -> u64 {
+        match self.interior.iter().position(|&a| a == rip) {
+            Some(k) => self.copies[k],
+            None => rip,
+        }
     }
 
     /// Clears the guard's debug registers.

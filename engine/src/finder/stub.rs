@@ -148,6 +148,8 @@ pub(super) struct Stub {
     pub noted_at: u64,
     /// The one before it.
     pub noted_before_at: u64,
+    /// Where the copy of each displaced instruction after the first is.
+    pub copies: Vec<u64>,
 }
 
 /// Where the data begins, from the stub's start: on a page of its own, as
@@ -361,7 +363,13 @@ fn assemble_padded(
     a.set_label(&mut pass)?;
     a.mov(rcx, qword_ptr(save_rcx))?;
     a.set_label(&mut resume)?;
-    for insn in site {
+    let mut copies: Vec<CodeLabel> = Vec::new();
+    for (k, insn) in site.iter().enumerate() {
+        if k > 0 {
+            let mut label = a.create_label();
+            a.set_label(&mut label)?;
+            copies.push(label);
+        }
         a.add_instruction(*insn)?;
     }
     // `assemble` made sure there is one.
@@ -421,6 +429,10 @@ fn assemble_padded(
         arrivals_at: out.label_ip(&arrivals)?,
         noted_at: out.label_ip(&noted)?,
         noted_before_at: out.label_ip(&noted_before)?,
+        copies: copies
+            .iter()
+            .map(|l| out.label_ip(l))
+            .collect::<Result<_, _>>()?,
         bytes: out.inner.code_buffer,
     };
     Ok((stub, data_at))

@@ -54,6 +54,27 @@ pub enum Trap {
     Paused,
 }
 
+/// Arrivals a finder let through during a run that then stopped for
+/// another reason (the interval's event, another trap, a pause): none of
+/// them was wanted, and the finder is out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Passed {
+    /// The finder's site.
+    pub pc: u64,
+    /// Arrivals there during the run.
+    pub count: u64,
+    /// As for `Trap::Arrived`.
+    pub noted: [u64; 2],
+}
+
+/// How a run with a finder ended for the finder.
+enum FinderOut {
+    /// With a trap of its own.
+    Trap(Trap),
+    /// Elsewhere, after these arrivals (if any) it let through.
+    Passed(Option<Passed>),
+}
+
 /// More than the instructions of any path through a finder's stub.
 const MAX_STUB_STEPS: u32 = 128;
 
@@ -102,12 +123,13 @@ impl Session {
         int3s: &[u64],
         watches: &[WatchSpec],
     ) -> Result<Trap, SessionError> {
-        self.exec_finding(r, step, int3s, watches, None)
+        Ok(self.exec_finding(r, step, int3s, watches, None)?.0)
     }
 
     /// [`Session::exec`], with a finder (`crate::finder`) for `find` — an
     /// address and what to look for there — in place of an int3 there for
-    /// this run, when the site can carry one and the run is not a step.
+    /// this run, when the site can carry one and the run is not a step;
+    /// with the arrivals it let through when the run stopped elsewhere.
     pub(super) fn exec_finding(
         &mut self,
         r: &Runner,
@@ -115,7 +137,7 @@ impl Session {
         int3s: &[u64],
         watches: &[WatchSpec],
         find: Option<(u64, Want)>,
-    ) -> Result<Trap, SessionError> {
+    ) -> Result<(Trap, Option<Passed>), SessionError> {
         let signal = if self.interval_started {
             0
         } else {
@@ -142,6 +164,15 @@ impl Session {
                 .install_finder(r.real, r.tgid, pc, &want, int3s)?,
             _ => None,
         };
+        if let Some(f) = &finder {
+            // Stepped off the site onto a displaced instruction: on from its copy.
+            let mut regs = tracee::get_regs(r.real)?;
+            let rip = f.relocated(regs.rip());
+            if rip != regs.rip() {
+                regs.0[Regs::RIP] = rip;
+                tracee::set_regs(r.real, &regs)?;
+            }
+        }
         let mut saved = Vec::new();
         if !step {
             let mem = self.replayer.memory(r.tgid)?;
@@ -198,18 +229,36 @@ impl Session {
         if dr7 != 0 {
             tracee::set_debugreg(r.real, DR7, 0)?;
         }
+        let mut passed = None;
         if let Some(f) = finder {
-            if let Some(trap) = self.finder_stop(r, f, stop)? {
-                return Ok(trap);
+            match self.finder_stop(r, f, stop)? {
+                FinderOut::Trap(trap) => return Ok((trap, None)),
+                FinderOut::Passed(p) => passed = p,
             }
         }
+        Ok((
+            self.classify(r, stop, step, int3s, watches.len(), dr6)?,
+            passed,
+        ))
+    }
+
+    /// What stopped a run that no finder's trap ended.
+    fn classify(
+        &mut self,
+        r: &Runner,
+        stop: Stop,
+        step: bool,
+        int3s: &[u64],
+        watches: usize,
+        dr6: u64,
+    ) -> Result<Trap, SessionError> {
         if stop == Stop::Signal(libc::SIGSTOP) {
             return Ok(Trap::Paused);
         }
         if stop != Stop::Signal(libc::SIGTRAP) {
             return Ok(Trap::Event(stop));
         }
-        if let Some(i) = (0..watches.len()).find(|i| dr6 & (1 << i) != 0) {
+        if let Some(i) = (0..watches).find(|i| dr6 & (1 << i) != 0) {
             return Ok(Trap::Watch(i));
         }
         if step {
@@ -226,15 +275,17 @@ impl Session {
     }
 
     /// Takes a finder out after the run it was installed for stopped with
-    /// `stop`: at its trap, the arrival; at a pause request's SIGSTOP,
-    /// after stepping the thread out of the stub (into the trap, possibly);
-    /// at any other stop (the run ended without the arrival), its bytes only.
+    /// `stop`: at its trap, the arrival; at a branch into its bytes, the
+    /// arrivals it passed; at a pause request's SIGSTOP, after stepping the
+    /// thread out of the stub (into the trap, possibly); at any other stop
+    /// (the run ended without the arrival), its bytes only. Arrivals it let
+    /// through before a stop that is not its own are returned with it.
     fn finder_stop(
         &mut self,
         r: &Runner,
         finder: Finder,
         stop: Stop,
-    ) -> Result<Option<Trap>, SessionError> {
+    ) -> Result<FinderOut, SessionError> {
         let mut regs = tracee::get_regs(r.real)?;
         let mut trapped = stop == Stop::Signal(libc::SIGTRAP) && finder.is_candidate(regs.rip());
         if stop == Stop::Signal(libc::SIGTRAP) && finder.entered_inside(regs.rip()) {
@@ -249,7 +300,7 @@ impl Session {
                 _ => [0, 0],
             };
             self.replayer.finder_entered(finder, r.real)?;
-            return Ok(Some(Trap::Passed { pc, count, noted }));
+            return Ok(FinderOut::Trap(Trap::Passed { pc, count, noted }));
         }
         if stop == Stop::Signal(libc::SIGSTOP) {
             // The stub is a few straight instructions to its trap or back.
@@ -262,24 +313,12 @@ impl Session {
                 regs = tracee::get_regs(r.real)?;
                 if stepped != Stop::Signal(libc::SIGTRAP) {
                     finder.abandon().map_err(crate::replay::ReplayError::from)?;
-                    return Ok(Some(Trap::Event(stepped)));
+                    return Ok(FinderOut::Trap(Trap::Event(stepped)));
                 }
                 trapped = finder.is_candidate(regs.rip());
             }
-        } else if !trapped {
-            tracing::debug!(
-                pc = finder.site(),
-                ?stop,
-                "the run ended before the finder trapped"
-            );
-            finder.abandon().map_err(crate::replay::ReplayError::from)?;
-            return Ok(None);
         }
         let pc = finder.site();
-        if !trapped {
-            self.replayer.remove_finder(finder, r.real)?;
-            return Ok(None);
-        }
         let count = finder
             .arrivals()
             .map_err(crate::replay::ReplayError::from)?;
@@ -289,11 +328,25 @@ impl Session {
             }
             _ => [0, 0],
         };
+        if !trapped {
+            let passed = (count > 0).then_some(Passed { pc, count, noted });
+            // A pause's SIGSTOP or an int3's SIGTRAP: a signal-delivery stop
+            // the injected munmap may come into. Other stops (the event's
+            // syscall, a fault the replay still has to deliver) get the
+            // bytes back only.
+            if matches!(stop, Stop::Signal(libc::SIGSTOP | libc::SIGTRAP)) {
+                self.replayer.remove_finder(finder, r.real)?;
+            } else {
+                tracing::debug!(pc, ?stop, count, "the run ended before the finder trapped");
+                finder.abandon().map_err(crate::replay::ReplayError::from)?;
+            }
+            return Ok(FinderOut::Passed(passed));
+        }
         regs.0[Regs::RIP] = pc;
         tracee::set_regs(r.real, &regs)?;
         self.replayer.count_finder_candidate();
         self.replayer.remove_finder(finder, r.real)?;
-        Ok(Some(Trap::Arrived { pc, count, noted }))
+        Ok(FinderOut::Trap(Trap::Arrived { pc, count, noted }))
     }
 
     fn next_event_is_sigchld(&mut self) -> Result<bool, SessionError> {

@@ -118,7 +118,32 @@ impl Session {
             } else {
                 self.finder_for(streak.0, target, &r, observe, &arrivals)?
             };
-            let trap = self.exec_finding(&r, stepping, &int3s, &watches, find)?;
+            // A finder through the whole interval comes out cleanly at an
+            // int3 on the interval's syscall instruction (reached first
+            // there), not at the syscall's own stop.
+            let before_syscall = match r.end {
+                crate::replay::RunEnd::Syscall { insn }
+                    if find.is_some() && target == Target::IntervalEnd =>
+                {
+                    Some(insn)
+                }
+                _ => None,
+            };
+            let run_int3s: Vec<u64> = int3s.iter().copied().chain(before_syscall).collect();
+            let (trap, passed) = self.exec_finding(&r, stepping, &run_int3s, &watches, find)?;
+            if let Some(p) = passed {
+                // A counting finder's arrivals, before the stop that ended its run.
+                self.finder_passed(
+                    &base,
+                    &r,
+                    observe,
+                    p.pc,
+                    p.count,
+                    p.noted,
+                    &mut arrivals,
+                    hits,
+                );
+            }
             self.current_tid = r.tid;
             let arrived_at = match trap {
                 Trap::Event(stop) => return self.interval_ended(&r, stop, target, &base),
@@ -354,6 +379,22 @@ impl Session {
         observe: Observe,
         arrivals: &HashMap<u64, u64>,
     ) -> Result<Option<(u64, Want)>, SessionError> {
+        if observe == Observe::Record
+            && target == Target::IntervalEnd
+            && self.breakpoints.contains_key(&pc)
+        {
+            // A scan through the whole interval: count the hits there
+            // without a stop each, noting the latest where a condition
+            // holds; the run ends at the interval's event.
+            let want = match self.conditions.get(&pc) {
+                Some(c) => Want::ArrivalNoting {
+                    count: u64::MAX,
+                    condition: *c,
+                },
+                None => Want::Arrival(u64::MAX),
+            };
+            return Ok(Some((pc, want)));
+        }
         // Every hit of a breakpoint a movement stops at counts; a scan that
         // records them needs only the latest (see the caller).
         let counts_hits = observe == Observe::Record
