@@ -82,6 +82,7 @@ scenarios! {
     reverse_step_in_out => "reverse_step_in_out.json",
     segfault => "segfault.json",
     set_variable_refused => "set_variable_refused.json",
+    step_back_deep_loop => "step_back_deep_loop.json",
     step_back_into_caller => "step_back_into_caller.json",
     step_in_out => "step_in_out.json",
     tcp_transport => "tcp_transport.json",

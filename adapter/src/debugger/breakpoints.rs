@@ -251,6 +251,37 @@ impl Debugger {
         self.session.set_stop_at_loads(waiting);
     }
 
+    /// Whether a user breakpoint at `addr` would stop thread `tid` standing
+    /// there, without counting a hit or printing a log message: its
+    /// condition holds (or cannot be evaluated), or it has a hit condition
+    /// or log message (which only a real hit may decide).
+    pub(super) fn breakpoint_would_stop(&mut self, addr: u64, tid: i32) -> bool {
+        for id in self.breakpoints.at(addr) {
+            let Some(b) = self.breakpoints.user.get(&id).cloned() else {
+                continue;
+            };
+            if !self.same_code(&b, addr) {
+                continue;
+            }
+            if b.options.hit_condition.is_some() || b.options.log_message.is_some() {
+                return true;
+            }
+            match b
+                .options
+                .condition
+                .as_deref()
+                .filter(|c| !c.trim().is_empty())
+            {
+                None => return true,
+                Some(cond) => match self.evaluate_in_top_frame(tid, cond) {
+                    Ok(value) if !is_true(&value) => {}
+                    _ => return true,
+                },
+            }
+        }
+        false
+    }
+
     /// Evaluates the breakpoints at `addr` for a hit in thread `tid`: counts
     /// hits, writes log messages, and says which ones stop (their ids and
     /// the stop reason), or why a condition could not be evaluated.

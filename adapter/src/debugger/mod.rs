@@ -27,6 +27,7 @@ pub mod modules;
 
 pub mod movement;
 mod places;
+mod step_back_window;
 mod stepping;
 pub mod stop;
 pub mod target;

@@ -77,7 +77,7 @@ impl Debugger {
         Ok(self.session.regs(tid)?.rsp())
     }
 
-    fn cfa_of(&mut self, tid: i32) -> Result<Option<u64>, DebuggerError> {
+    pub(super) fn cfa_of(&mut self, tid: i32) -> Result<Option<u64>, DebuggerError> {
         // The CFA comes with unwinding to the caller: ask for two frames.
         Ok(self.stack_of(tid, 2)?.first().and_then(|f| f.cfa))
     }
@@ -315,6 +315,12 @@ impl Debugger {
             return self.back_to_caller_line(tid);
         }
         let temporary = self.statement_starts_of(&func);
+        if skip_current {
+            if let Some(target) = self.back_within_window(tid, func.entry, line, cfa, &temporary)? {
+                self.session.run_to_position(&target)?;
+                return Ok(StopReport::step(tid));
+            }
+        }
         self.install_breakpoints(&temporary);
         let mut collecting: Option<u32> = (!skip_current).then_some(line);
         // Collecting from a statement start of the line: it is a candidate.

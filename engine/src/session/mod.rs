@@ -425,6 +425,11 @@ impl Session {
         Ok(())
     }
 
+    /// Whether any watchpoint is set.
+    pub fn has_watchpoints(&self) -> bool {
+        !self.watchpoints.is_empty()
+    }
+
     /// Removes a watchpoint, if it is set.
     pub fn remove_watchpoint(&mut self, watch: &WatchSpec) {
         self.watchpoints.retain(|w| w != watch);
