@@ -75,7 +75,13 @@ impl Debugger {
     /// reported too (the session still stands somewhere valid): the client
     /// must not be left believing the program runs.
     pub fn perform(&mut self, movement: Movement) {
-        let result = self.movement(movement);
+        let mut result = self.movement(movement);
+        if result.is_ok() {
+            // Where the user is, a checkpoint: going back from here is short.
+            if let Err(e) = self.session.remember_position() {
+                result = Err(e.into());
+            }
+        }
         self.session.clear_pause();
         self.install_breakpoints(&[]);
         let report = match result {

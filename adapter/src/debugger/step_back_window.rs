@@ -88,7 +88,7 @@ impl Debugger {
             if steps > 0 && user.contains(&now_pc) && self.breakpoint_would_stop(now_pc, tid) {
                 user_hits.push(seen.len());
             }
-            let stop = self.session.step()?;
+            let stop = self.session.step_passing()?;
             if stop.tid != tid {
                 break;
             }

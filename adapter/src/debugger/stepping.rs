@@ -120,7 +120,7 @@ impl Debugger {
             let regs = self.session.regs(tid)?;
             let (before_pc, before_rsp) = (regs.rip(), regs.rsp());
             let insn = self.decode(tid, before_pc);
-            let stop = self.session.step()?;
+            let stop = self.session.step_passing()?;
             if let Some(r) = self.judge(&stop, Direction::Forward)? {
                 return Ok(r);
             }

@@ -75,6 +75,27 @@ impl Session {
         self.settle(stop)
     }
 
+    /// [`Session::step`] for a movement made of many steps (a line step
+    /// that walks instructions): no checkpoint is taken where it stops —
+    /// one per instruction would cost a fork each and push useful ones out
+    /// of the LRU; the movement's end is remembered with
+    /// [`Session::remember_position`].
+    pub fn step_passing(&mut self) -> Result<Stop, SessionError> {
+        match self.step_unsettled() {
+            Err(SessionError::Paused) => {
+                self.pause.take();
+                Ok(self.stop(StopReason::Paused, self.current_tid))
+            }
+            other => other,
+        }
+    }
+
+    /// Keeps a checkpoint where the session stands (where a movement
+    /// ended), if there is none there yet.
+    pub fn remember_position(&mut self) -> Result<(), SessionError> {
+        self.remember_here()
+    }
+
     fn step_unsettled(&mut self) -> Result<Stop, SessionError> {
         let Some(r) = self.runner()? else {
             return Ok(self.end_stop());
