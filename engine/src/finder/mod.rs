@@ -95,8 +95,7 @@ pub fn patchable_alone(
     }
 }
 
-/// Debug register 6 (status) and 7 (control).
-const DR6: usize = 6;
+/// Debug register 7 (control).
 const DR7: usize = 7;
 
 /// A finder installed in a stopped thread's process.
@@ -119,6 +118,10 @@ pub struct Finder {
     interior: Vec<u64>,
     /// Where in the stub the copy of each of `interior` is.
     copies: Vec<u64>,
+    /// Where the stub jumps back to `site + original.len()`.
+    back_at: u64,
+    /// The debug registers the guard uses (DR7's enable bits of them).
+    guard_bits: u64,
 }
 
 impl Finder {
@@ -153,6 +156,15 @@ impl Finder {
         let covered: usize = block.iter().map(|i| i.len()).sum();
         let original = bytes[..covered].to_vec();
         let interior: Vec<u64> = block[1..].iter().map(|i| i.ip()).collect();
+        let free_slots: Vec<usize> = if interior.is_empty() {
+            Vec::new()
+        } else {
+            let dr7 = tracee::get_debugreg(tid, DR7)?;
+            (0..4).filter(|k| dr7 & (0b11 << (2 * k)) == 0).collect()
+        };
+        if free_slots.len() < interior.len() {
+            return Err(unpatchable(Unpatchable::ShortInstruction));
+        }
         mem.write(pc, &SYSCALL_INSN)?;
         let mapped = inject_syscall(
             tid,
@@ -193,15 +205,16 @@ impl Finder {
             }
         }
         mem.write(page, &stub.bytes)?;
+        // The guard takes debug registers watchpoints leave free.
+        let mut guard_bits = 0;
         if !interior.is_empty() {
-            let mut dr7 = 0;
-            for (k, &addr) in interior.iter().enumerate() {
+            let dr7 = tracee::get_debugreg(tid, DR7)?;
+            for (&k, &addr) in free_slots.iter().zip(&interior) {
                 tracee::set_debugreg(tid, k, addr)?;
                 // Local enable; RW 00 and LEN 00: an instruction fetch.
-                dr7 |= 1 << (2 * k);
+                guard_bits |= 1 << (2 * k);
             }
-            tracee::set_debugreg(tid, DR6, 0)?;
-            tracee::set_debugreg(tid, DR7, dr7)?;
+            tracee::set_debugreg(tid, DR7, dr7 | guard_bits)?;
         }
         let mut jump = vec![0xcc; original.len()];
         jump[0] = 0xe9;
@@ -224,6 +237,8 @@ impl Finder {
             guarded: tid,
             interior,
             copies: stub.copies,
+            back_at: stub.back_at,
+            guard_bits,
         })
     }
 
@@ -295,11 +310,23 @@ impl Finder {
         }
     }
 
-    /// Clears the guard's debug registers.
+    /// Where a thread stopped at `rip` inside the stub right after one of
+    /// the displaced instructions (a watchpoint's trap comes after the
+    /// write) stands in the program's own code: after the copy of one, the
+    /// next original; after the last, the site's end. `None` elsewhere.
+    pub fn original_of(&self, rip: u64) -> Option<u64> {
+        if rip == self.back_at {
+            return Some(self.site + self.original.len() as u64);
+        }
+        let k = self.copies.iter().position(|&c| c == rip)?;
+        Some(self.interior[k])
+    }
+
+    /// Clears the guard's debug registers (watchpoints' stay).
     fn unguard(&self) -> Result<(), FinderError> {
-        if !self.interior.is_empty() {
-            tracee::set_debugreg(self.guarded, DR7, 0)?;
-            tracee::set_debugreg(self.guarded, DR6, 0)?;
+        if self.guard_bits != 0 {
+            let dr7 = tracee::get_debugreg(self.guarded, DR7)?;
+            tracee::set_debugreg(self.guarded, DR7, dr7 & !self.guard_bits)?;
         }
         Ok(())
     }

@@ -150,6 +150,8 @@ pub(super) struct Stub {
     pub noted_before_at: u64,
     /// Where the copy of each displaced instruction after the first is.
     pub copies: Vec<u64>,
+    /// Where the jump back to the site's end is.
+    pub back_at: u64,
 }
 
 /// Where the data begins, from the stub's start: on a page of its own, as
@@ -373,6 +375,8 @@ fn assemble_padded(
         a.add_instruction(*insn)?;
     }
     // `assemble` made sure there is one.
+    let mut back = a.create_label();
+    a.set_label(&mut back)?;
     a.jmp(site.last().map_or(0, Instruction::next_ip))?;
     if pad > 0 {
         a.db(&vec![0xcc; pad])?;
@@ -429,6 +433,7 @@ fn assemble_padded(
         arrivals_at: out.label_ip(&arrivals)?,
         noted_at: out.label_ip(&noted)?,
         noted_before_at: out.label_ip(&noted_before)?,
+        back_at: out.label_ip(&back)?,
         copies: copies
             .iter()
             .map(|l| out.label_ip(l))

@@ -302,7 +302,15 @@ impl Session {
             self.replayer.finder_entered(finder, r.real)?;
             return Ok(FinderOut::Trap(Trap::Passed { pc, count, noted }));
         }
-        if stop == Stop::Signal(libc::SIGSTOP) {
+        if stop == Stop::Signal(libc::SIGTRAP) && finder.in_stub(regs.rip()) {
+            // A watchpoint's trap right after a displaced instruction wrote:
+            // the thread stands where that instruction ends in the program.
+            if let Some(rip) = finder.original_of(regs.rip()) {
+                regs.0[Regs::RIP] = rip;
+                tracee::set_regs(r.real, &regs)?;
+            }
+        }
+        if stop == Stop::Signal(libc::SIGSTOP) || finder.in_stub(regs.rip()) {
             // The stub is a few straight instructions to its trap or back.
             for _ in 0..MAX_STUB_STEPS {
                 if trapped || !finder.in_stub(regs.rip()) {

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::position::{Position, Segment, WatchSpec};
+use super::position::{Position, Segment, WatchKind, WatchSpec};
 use super::traps::{Runner, Trap};
 use super::{Applied, Session, SessionError};
 use crate::finder::Want;
@@ -109,7 +109,11 @@ impl Session {
         let mut streak = (0u64, 0u64);
         loop {
             let stepping = must_step || matches!(target, Target::Segment(Segment::Steps(_)));
-            let find = if stepping || !watches.is_empty() {
+            // A finder's stub reads its condition's variable and the stack
+            // (a read watchpoint there would trap inside it); writes it
+            // makes only to its own page.
+            let watch_reads = watches.iter().any(|w| w.kind == WatchKind::ReadWrite);
+            let find = if stepping || watch_reads {
                 None
             } else if let Some(c) = self.condition_to_find(observe, &int3s) {
                 Some(c)
