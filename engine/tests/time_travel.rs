@@ -1164,3 +1164,56 @@ fn a_watchpoint_trap_inside_a_finders_stub_lands_in_the_program() {
     }
     assert!(s.finder_stats().installed >= 1, "{:?}", s.finder_stats());
 }
+
+/// Finders leave nothing behind in the replayed process: a conditional
+/// breakpoint in bigloop's loop (a finder in every interval on the way:
+/// intervals that end at a syscall, and at ld.so's trapped rdtsc) stops
+/// where the condition holds, and the process then has no stub page left
+/// (the program itself maps no writable code).
+#[test]
+fn finders_leave_no_page_behind() {
+    use rewind_engine::finder::{Condition, FrameRegister};
+    let dir = tempfile::tempdir().unwrap();
+    let trace = record_fixture(dir.path(), "bigloop", &["300000"]);
+    let body = rewind_test_support::fixture_source("src/bigloop.c");
+    let line = marker_line(&body, "big_body");
+    let pc = {
+        let out = std::process::Command::new("gdb")
+            .args(["-batch", "-ex"])
+            .arg(format!("info line bigloop.c:{line}"))
+            .arg(fixture("bigloop"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let addr = text
+            .split_whitespace()
+            .find(|w| w.starts_with("0x"))
+            .unwrap_or_else(|| panic!("gdb: {text}"));
+        0x5555_5555_4000 + u64::from_str_radix(addr.trim_start_matches("0x"), 16).unwrap()
+    };
+    let mut s = Session::open(&trace).unwrap();
+    s.add_breakpoint(pc);
+    // i, at rbp-16 in bigloop's -O0 frame (as its DWARF location says).
+    let i_is = |value| Condition {
+        base: Some(FrameRegister::Rbp),
+        offset: -16,
+        size: 8,
+        value,
+        equal: true,
+    };
+    s.set_breakpoint_condition(pc, Some(i_is(250_000)));
+    let stop = s.cont().unwrap();
+    assert_eq!(stop.reason, StopReason::Breakpoint { addr: pc });
+    let rbp = s.regs(s.current_tid()).unwrap().0[rewind_engine::tracee::reg_index("rbp")];
+    assert_eq!(read_u64(&mut s, rbp - 16), 250_000);
+    let replayed = s
+        .threads()
+        .into_iter()
+        .find(|t| t.tid == s.current_tid())
+        .unwrap()
+        .replayed_tid;
+    let maps = std::fs::read_to_string(format!("/proc/{replayed}/maps")).unwrap();
+    let stubs: Vec<&str> = maps.lines().filter(|l| l.contains("rwxp")).collect();
+    assert!(stubs.is_empty(), "pages left in the process: {stubs:?}");
+    assert!(s.finder_stats().installed >= 3, "{:?}", s.finder_stats());
+}

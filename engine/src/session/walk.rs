@@ -122,18 +122,17 @@ impl Session {
             } else {
                 self.finder_for(streak.0, target, &r, observe, &arrivals)?
             };
-            // A finder through the whole interval comes out cleanly at an
-            // int3 on the interval's syscall instruction (reached first
-            // there), not at the syscall's own stop.
-            let before_syscall = match r.end {
-                crate::replay::RunEnd::Syscall { insn }
-                    if find.is_some() && target == Target::IntervalEnd =>
-                {
-                    Some(insn)
-                }
+            // A finder whose run reaches the interval's end comes out
+            // cleanly (its page unmapped) at an int3 on the instruction
+            // that ends it (the syscall, or the faulting one), not at the
+            // syscall's or the fault's own stop, where no munmap can be
+            // injected.
+            let before_end = match r.end {
+                crate::replay::RunEnd::Syscall { insn } if find.is_some() => Some(insn),
+                crate::replay::RunEnd::Fault { pc, .. } if find.is_some() => Some(pc),
                 _ => None,
             };
-            let run_int3s: Vec<u64> = int3s.iter().copied().chain(before_syscall).collect();
+            let run_int3s: Vec<u64> = int3s.iter().copied().chain(before_end).collect();
             let (trap, passed) = self.exec_finding(&r, stepping, &run_int3s, &watches, find)?;
             if let Some(p) = passed {
                 // A counting finder's arrivals, before the stop that ended its run.
