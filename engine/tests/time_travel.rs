@@ -1217,3 +1217,54 @@ fn finders_leave_no_page_behind() {
     assert!(stubs.is_empty(), "pages left in the process: {stubs:?}");
     assert!(s.finder_stats().installed >= 3, "{:?}", s.finder_stats());
 }
+
+/// The engine's traps leave the program's signal mask alone: blocked_trap
+/// blocks every signal, then loops where a breakpoint and single steps make
+/// the kernel force SIGTRAPs on it (which unblocks a blocked SIGTRAP), then
+/// saves its mask with rt_sigprocmask. The saved mask has SIGTRAP blocked,
+/// as the program set it (ground truth: its own sigfillset), and the rest
+/// of the recording replays exactly.
+#[test]
+fn engine_traps_keep_sigtrap_blocked_for_the_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = record_fixture(dir.path(), "blocked_trap", &[]);
+    let source = rewind_test_support::fixture_source("src/blocked_trap.c");
+    let (loop_line, print_line) = (
+        marker_line(&source, "bt_loop"),
+        marker_line(&source, "bt_print"),
+    );
+    let at_line = |line: u32| {
+        let out = std::process::Command::new("gdb")
+            .args(["-batch", "-ex"])
+            .arg(format!("info line blocked_trap.c:{line}"))
+            .arg(fixture("blocked_trap"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let addr = text
+            .split_whitespace()
+            .find(|w| w.starts_with("0x"))
+            .unwrap_or_else(|| panic!("gdb: {text}"));
+        0x5555_5555_4000 + u64::from_str_radix(addr.trim_start_matches("0x"), 16).unwrap()
+    };
+    let (in_loop, at_print) = (at_line(loop_line), at_line(print_line));
+    let saved = symbol_address("blocked_trap", "saved_mask");
+    let mut s = Session::open(&trace).unwrap();
+    s.add_breakpoint(in_loop);
+    for _ in 0..5 {
+        s.cont().unwrap();
+        s.step().unwrap();
+    }
+    s.remove_breakpoint(in_loop);
+    s.add_breakpoint(at_print);
+    let stop = s.cont().unwrap();
+    assert_eq!(stop.reason, StopReason::Breakpoint { addr: at_print });
+    let mask = read_u64(&mut s, saved);
+    assert_ne!(mask & (1 << (libc::SIGTRAP - 1)), 0, "saved mask {mask:#x}");
+    let end = s.goto_end().unwrap();
+    assert!(
+        matches!(end.reason, StopReason::End { exit_code: Some(0) }),
+        "{:?}",
+        end.reason
+    );
+}

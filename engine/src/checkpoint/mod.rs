@@ -83,9 +83,11 @@
 mod account;
 mod error;
 mod sys;
+mod trap_mask;
 
 pub use error::CheckpointError;
 pub use sys::set_fpregs;
+pub(crate) use trap_mask::{block_sigtrap_again, sigtrap_blocked};
 #[cfg(test)]
 mod tests;
 

@@ -43,6 +43,8 @@ impl Recorder {
             return Ok(Stepped::At(Box::new(regs)));
         };
         let mut regs = regs;
+        // The steps must not unblock SIGTRAP for the program.
+        let reblock = crate::checkpoint::sigtrap_blocked(tid)?;
         for _ in 0..MAX_STEPS {
             let pc = regs.rip();
             let Some(mapping) = maps.iter().find(|m| m.start <= pc && pc < m.end) else {
@@ -61,6 +63,9 @@ impl Recorder {
             }
             tracee::resume(tid, Resume::Step, 0)?;
             let w = tracee::wait_tid(tid)?;
+            if reblock && matches!(w.stop, Stop::Signal(_)) {
+                crate::checkpoint::block_sigtrap_again(tid)?;
+            }
             match w.stop {
                 Stop::Signal(libc::SIGTRAP) => regs = tracee::get_regs(tid)?,
                 Stop::Signal(sig) => {

@@ -44,12 +44,17 @@ impl Replayer {
         let mut signal = self.begin_run(event.tid)?;
         let original = self.stash.mem(tgid)?.read(pc, 1)?;
         let mut arrivals = 0u64;
+        // Our int3s and steps must not unblock SIGTRAP for the program.
+        let reblock = crate::checkpoint::sigtrap_blocked(real)?;
         loop {
             self.stash.mem(tgid)?.write(pc, &[0xcc])?;
             tracee::resume(real, Resume::Sysemu, signal)?;
             signal = 0;
             let stop = self.wait_for(real)?;
             self.stash.mem(tgid)?.write(pc, &original)?;
+            if reblock {
+                crate::checkpoint::block_sigtrap_again(real)?;
+            }
             match stop {
                 Stop::Signal(libc::SIGCHLD) => continue,
                 Stop::Signal(libc::SIGTRAP) => {}
@@ -82,6 +87,9 @@ impl Replayer {
                 Stop::Signal(libc::SIGTRAP) => {}
                 other => return Err(self.unexpected_stop(event, other)),
             }
+            if reblock {
+                crate::checkpoint::block_sigtrap_again(real)?;
+            }
         }
     }
 
@@ -98,9 +106,13 @@ impl Replayer {
         let mut regs = tracee::get_regs(real)?;
         regs.0[Regs::RIP] = finder.resume_at();
         tracee::set_regs(real, &regs)?;
+        let reblock = crate::checkpoint::sigtrap_blocked(real)?;
         loop {
             tracee::resume(real, Resume::Sysemu, 0)?;
             let stop = self.wait_for(real)?;
+            if reblock {
+                crate::checkpoint::block_sigtrap_again(real)?;
+            }
             let mut regs = tracee::get_regs(real)?;
             match stop {
                 Stop::Signal(libc::SIGCHLD) => continue,

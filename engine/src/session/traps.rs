@@ -195,6 +195,16 @@ impl Session {
             Resume::Sysemu
         };
         let mut sig = signal;
+        // The program's own SIGTRAP (an int3 of its own) ends the interval:
+        // what the kernel does to the mask then is the program's.
+        let own_trap = matches!(
+            r.end,
+            RunEnd::Fault {
+                signo: libc::SIGTRAP,
+                ..
+            }
+        );
+        let reblock = !own_trap && crate::checkpoint::sigtrap_blocked(r.real)?;
         if !step {
             self.pause.running(r.tgid, r.real);
         }
@@ -230,11 +240,17 @@ impl Session {
             tracee::set_debugreg(r.real, DR7, 0)?;
         }
         let mut passed = None;
-        if let Some(f) = finder {
-            match self.finder_stop(r, f, stop)? {
-                FinderOut::Trap(trap) => return Ok((trap, None)),
-                FinderOut::Passed(p) => passed = p,
-            }
+        let out = match finder {
+            Some(f) => Some(self.finder_stop(r, f, stop)?),
+            None => None,
+        };
+        if reblock {
+            crate::checkpoint::block_sigtrap_again(r.real)?;
+        }
+        match out {
+            Some(FinderOut::Trap(trap)) => return Ok((trap, None)),
+            Some(FinderOut::Passed(p)) => passed = p,
+            None => {}
         }
         Ok((
             self.classify(r, stop, step, int3s, watches.len(), dr6)?,
